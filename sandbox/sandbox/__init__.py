@@ -1,0 +1,1 @@
+"""Local emulators of the Invoca Transactions API and the Ve Invoicing API."""

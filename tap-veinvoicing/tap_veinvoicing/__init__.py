@@ -1,0 +1,1 @@
+"""Singer tap for the Ve Interactive Invoicing API."""

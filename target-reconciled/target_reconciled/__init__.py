@@ -1,0 +1,1 @@
+"""Singer target that reconciles corrections and versions into current rows."""
