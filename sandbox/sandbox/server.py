@@ -135,19 +135,19 @@ class Emulator(abc.ABC):
 
     def _admin_routes(self) -> list[web.RouteDef]:
         return [
-            web.get(f"{ADMIN_PREFIX}/health", self._health),
-            web.post(f"{ADMIN_PREFIX}/advance", self._advance),
-            web.get(f"{ADMIN_PREFIX}/truth", self._truth),
-            web.get(f"{ADMIN_PREFIX}/served", self._served),
-            web.get(f"{ADMIN_PREFIX}/requests", self._requests),
-            web.get(f"{ADMIN_PREFIX}/faults", self._get_faults),
-            web.put(f"{ADMIN_PREFIX}/faults", self._put_faults),
+            web.get(f"{ADMIN_PREFIX}/health", self._admin_health),
+            web.post(f"{ADMIN_PREFIX}/advance", self._admin_advance),
+            web.get(f"{ADMIN_PREFIX}/truth", self._admin_truth),
+            web.get(f"{ADMIN_PREFIX}/served", self._admin_served),
+            web.get(f"{ADMIN_PREFIX}/requests", self._admin_requests),
+            web.get(f"{ADMIN_PREFIX}/faults", self._admin_get_faults),
+            web.put(f"{ADMIN_PREFIX}/faults", self._admin_put_faults),
         ]
 
-    async def _health(self, _: web.Request) -> web.Response:
+    async def _admin_health(self, _: web.Request) -> web.Response:
         return json_response({"emulator": self.name, "now": self.clock.now().isoformat()})
 
-    async def _advance(self, request: web.Request) -> web.Response:
+    async def _admin_advance(self, request: web.Request) -> web.Response:
         try:
             seconds = float(request.query.get("seconds", "3600"))
             with self.lock:
@@ -156,19 +156,19 @@ class Emulator(abc.ABC):
             return json_response({"error": str(exc)}, status=400)
         return json_response(summary)
 
-    async def _truth(self, _: web.Request) -> web.Response:
+    async def _admin_truth(self, _: web.Request) -> web.Response:
         with self.lock:
             return json_response(self.truth())
 
-    async def _served(self, _: web.Request) -> web.Response:
+    async def _admin_served(self, _: web.Request) -> web.Response:
         with self.lock:
             return json_response(self.served())
 
-    async def _requests(self, _: web.Request) -> web.Response:
+    async def _admin_requests(self, _: web.Request) -> web.Response:
         with self.lock:
             return json_response(self.request_log)
 
-    async def _get_faults(self, _: web.Request) -> web.Response:
+    async def _admin_get_faults(self, _: web.Request) -> web.Response:
         with self.lock:
             plan = self.faults
             return json_response(
@@ -179,13 +179,13 @@ class Emulator(abc.ABC):
                 }
             )
 
-    async def _put_faults(self, request: web.Request) -> web.Response:
+    async def _admin_put_faults(self, request: web.Request) -> web.Response:
         body = await request.json()
         try:
             self.set_faults(list(body.get("rules", [])), seed=int(body.get("seed", 0)))
         except FaultSpecError as exc:
             return json_response({"error": str(exc)}, status=400)
-        return await self._get_faults(request)
+        return await self._admin_get_faults(request)
 
 
 def _reset(request: web.Request) -> None:
