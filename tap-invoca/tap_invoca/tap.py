@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_invoca.settings import config_errors
+from tap_invoca.streams import TransactionsStream
 
 ACCOUNT_TYPES = ["network", "advertiser", "affiliate"]
 TRANSACTION_TYPES = ["Call", "PostCallEvent", "Sale", "Signal"]
@@ -14,6 +21,7 @@ class TapInvoca(Tap):
     """Extracts Invoca transactions and their corrections incrementally."""
 
     name = "tap-invoca"
+    message_writer_class = MsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -103,6 +111,12 @@ class TapInvoca(Tap):
         ),
     ).to_dict()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        errors = config_errors(self.config)
+        if errors:
+            raise ConfigValidationError("Config validation failed", errors=errors)
+
     def discover_streams(self) -> list[Stream]:
-        """The tap's streams (the transactions stream arrives with its implementation)."""
-        return []
+        """The ``transactions`` stream."""
+        return [TransactionsStream(self)]

@@ -1,0 +1,151 @@
+"""The ``transactions`` stream: paging, per-page checkpoints, retries and errors."""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+from collections.abc import Generator, Iterable
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+
+from tap_invoca.paging import PageRequest, Window, is_last_page
+from tap_invoca.records import normalize
+from tap_invoca.retry import retry_delay
+from tap_invoca.schema import TRANSACTIONS_SCHEMA
+
+SCOPES = {"network": "networks", "advertiser": "advertisers", "affiliate": "affiliates"}
+_decode = msgspec.json.Decoder(list[dict[str, Any]], float_hook=decimal.Decimal).decode
+
+
+class TransactionsStream(RESTStream):
+    """Every transaction row, corrections included, in the API's own order."""
+
+    name = "transactions"
+    primary_keys = ("transaction_id",)
+    replication_key = "transaction_id"
+    is_sorted = True  # the API's order; the id itself is opaque and never compared
+    check_sorted = False
+    schema = TRANSACTIONS_SCHEMA
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # ``normalize`` types every row
+    timeout = 180  # the API's gateway gives up at 120 s (api-notes §10)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One checkpoint per full page: the SDK writes STATE after every N-th record.
+        self.STATE_MSG_FREQUENCY = self.config["page_size"]
+
+    @property
+    def url_base(self) -> str:
+        """``<api_url>/api/<api_version>``."""
+        return f"{self.config['api_url'].rstrip('/')}/api/{self.config['api_version']}"
+
+    @property
+    def path(self) -> str:
+        """``/<scope>/transactions/<account_id>.json``."""
+        return f"/{SCOPES[self.config['account_type']]}/transactions/{self.config['account_id']}.json"
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        """The token goes in the Authorization header only, raw (no Bearer prefix)."""
+        return {
+            **super().http_headers,
+            "Authorization": self.config["auth_token"],
+            "Accept": "application/json",
+        }
+
+    @property
+    def partitions(self) -> list[dict[str, str]] | None:
+        """A backfill window is a partition: its cursor never touches the incremental bookmark."""
+        if self.config.get("from_date"):
+            return [{"from_date": str(self.config["from_date"]), "to_date": str(self.config["to_date"])}]
+        return None
+
+    def first_request(self, context: dict | None) -> PageRequest:
+        """Where this sync starts: the saved cursor, else the configured one, else the oldest row."""
+        window = Window.from_context(context)
+        cursor = self.get_starting_replication_key_value(context)
+        if cursor is None and window is None:
+            cursor = self.config.get("start_after_transaction_id")
+        return PageRequest(
+            limit=self.config["page_size"],
+            cursor=cursor,
+            window=window,
+            transaction_types=tuple(self.config.get("transaction_types") or ()),
+            include_columns=tuple(self.config.get("include_columns") or ()),
+            exclude_columns=tuple(self.config.get("exclude_columns") or ()),
+        )
+
+    def get_records(self, context: dict | None) -> Iterable[dict[str, Any]]:
+        """Page through the API; each yielded page is fully emitted before the next request."""
+        page = self.first_request(context)
+        fetch = self.request_decorator(self._fetch)
+        while True:
+            rows = fetch(page, context)
+            for row in rows:
+                yield normalize(row)
+            if is_last_page(len(rows), page.limit):
+                return
+            page = page.after(rows[-1]["transaction_id"])
+
+    def _fetch(self, page: PageRequest, context: dict | None) -> list[dict[str, Any]]:
+        request = self.requests_session.prepare_request(
+            requests.Request("GET", self.get_url(context), params=page.params(), headers=self.http_headers)
+        )
+        response = self._request(request, context)
+        try:
+            return _decode(response.content)
+        except msgspec.DecodeError as exc:
+            # A body cut short in transit decodes badly: ask again.
+            raise RetriableAPIError(f"Unreadable response body for {self.path}: {exc}", response) from exc
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Retry 429, 5xx and timeouts; stop on 4xx with what to check."""
+        status = response.status_code
+        if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            raise RetriableAPIError(self.response_error_message(response), response)
+        if status >= HTTPStatus.BAD_REQUEST:
+            raise FatalAPIError(self.fatal_message(response))
+
+    def fatal_message(self, response: requests.Response) -> str:
+        """A 4xx explained in terms of the settings that cause it."""
+        account = f"{self.config['account_type']} {self.config['account_id']}"
+        hint = {
+            HTTPStatus.UNAUTHORIZED: "Invoca rejected the token: check the auth_token setting "
+            "(a current API token of a user of this account, without a 'Bearer' prefix).",
+            HTTPStatus.FORBIDDEN: f"The token may not read {account}, or a parameter was refused: "
+            "check account_type, account_id and the token's user, and transaction_types/"
+            "include_columns/from_date/to_date.",
+            HTTPStatus.NOT_FOUND: f"Invoca found no {account} (or the cursor): check account_type "
+            "and account_id, and start_after_transaction_id or the saved state.",
+            HTTPStatus.BAD_REQUEST: f"Invoca refused the request: check api_version "
+            f"({self.config['api_version']!r}) and api_url.",
+        }.get(HTTPStatus(response.status_code), "Check the tap's settings.")
+        status = f"{response.status_code} {response.reason} from {self.path}"
+        return f"{status}. {hint} Response: {_excerpt(response)}"
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """Status, path and the start of the body (never headers: they hold the token)."""
+        return f"{response.status_code} {response.reason} from {self.path}: {_excerpt(response)}"
+
+    def backoff_wait_generator(self) -> Generator[float, Any, None]:
+        """Honour Retry-After on 429/503; otherwise 1, 2, 4 ... 60 seconds."""
+        exception = yield 0.0
+        for attempt in itertools.count():
+            response = getattr(exception, "response", None)
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            exception = yield retry_delay(retry_after, attempt)
+
+    def backoff_max_tries(self) -> int:
+        """Attempts per page before the run fails."""
+        return 8
+
+
+def _excerpt(response: requests.Response, limit: int = 300) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "..."
