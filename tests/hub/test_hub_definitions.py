@@ -1,0 +1,82 @@
+"""Each plugin's meltano-hub.yml: current, valid for Meltano Hub, and true to the plugin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+from referencing import Registry, Resource
+
+ROOT = Path(__file__).resolve().parents[2]
+HUB_SCHEMAS = Path("/work/shared/hub-schemas")
+PLUGINS = {"tap-invoca": "extractors", "tap-veinvoicing": "extractors", "target-reconciled": "loaders"}
+
+
+def _retrieve(uri: str) -> Resource:
+    return Resource.from_contents(json.loads(Path(uri.removeprefix("file://")).read_text()))
+
+
+def hub_validator(kind: str) -> Draft7Validator:
+    """Validator of Meltano Hub's own schema for a plugin kind, read where it is kept."""
+    path = HUB_SCHEMAS / "plugin_definitions" / f"{kind}.schema.json"
+    schema = json.loads(path.read_text())
+    schema["$id"] = path.as_uri()
+    return Draft7Validator(schema, registry=Registry(retrieve=_retrieve))
+
+
+def about(name: str) -> dict[str, Any]:
+    executable = Path(sys.executable).parent / name
+    result = subprocess.run([str(executable), "--about", "--format=json"], capture_output=True, check=True)
+    return json.loads(result.stdout)
+
+
+def definition(name: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / name / "meltano-hub.yml").read_text())
+
+
+def test_definitions_are_current():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "hub_definitions.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("name", "kind"), PLUGINS.items())
+def test_valid_against_hub_schema(name: str, kind: str):
+    errors = [e.message for e in hub_validator(kind).iter_errors(definition(name))]
+    assert errors == []
+
+
+@pytest.mark.parametrize("kind", ["extractors", "loaders"])
+def test_hub_schema_rejects_a_bad_definition(kind: str):
+    bad = {"name": "x", "namespace": "x", "variant": "x", "settings": [{"name": "a", "kind": "secret"}]}
+    messages = " ".join(e.message for e in hub_validator(kind).iter_errors(bad))
+    assert "'quality' is a required property" in messages
+    assert "'secret' is not one of" in messages
+
+
+@pytest.mark.parametrize("name", PLUGINS)
+def test_true_to_the_plugin(name: str):
+    hub, info = definition(name), about(name)
+    properties = info["settings"]["properties"]
+    settings = {s["name"]: s for s in hub["settings"]}
+    assert list(settings) == list(properties)
+    for key, schema in properties.items():
+        assert settings[key].get("sensitive", False) == bool(schema.get("secret")), key
+        assert settings[key].get("value") == schema.get("default"), key
+        assert settings[key]["description"] == schema["description"], key
+    assert set(hub["capabilities"]) <= set(info["capabilities"])
+    required = set(info["settings"].get("required", []))
+    if required:
+        assert [set(group) for group in hub["settings_group_validation"]] == [required]
+    assert hub["pip_url"].startswith("git+https://")
+    assert hub["pip_url"].endswith(f"#subdirectory={name}")
