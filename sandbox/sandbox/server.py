@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import datetime as dt
+import email.utils
 import json
 import socket
 import struct
@@ -86,7 +87,13 @@ class Emulator(abc.ABC):
         app = web.Application(middlewares=[self._fault_middleware])
         app.add_routes(self._admin_routes())
         app.add_routes(self.api_routes())
+        app.on_response_prepare.append(self._date_header)
         return app
+
+    async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Servers stamp answers with their own time: here, the emulated clock's."""
+        now = self.clock.now().astimezone(dt.UTC)
+        response.headers["Date"] = email.utils.format_datetime(now, usegmt=True)
 
     @web.middleware
     async def _fault_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:

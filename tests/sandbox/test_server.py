@@ -105,3 +105,9 @@ def test_reset_truncate_slow_and_gateway_timeout(server: EmulatorServer) -> None
     assert timeout.status_code == 503
     assert time.monotonic() - started >= 0.25
     assert requests.get(server.url + "/rows", timeout=5).json() == ROWS
+
+
+def test_date_header_is_the_emulated_time(server: EmulatorServer) -> None:
+    assert requests.get(server.url + "/rows", timeout=5).headers["Date"] == "Sun, 01 Mar 2026 00:00:00 GMT"
+    requests.post(server.url + "/_sandbox/advance?seconds=90061", timeout=5)
+    assert requests.get(server.url + "/rows", timeout=5).headers["Date"] == "Mon, 02 Mar 2026 01:01:01 GMT"
