@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError
 
-ENVIRONMENTS = ["sandbox", "production"]
+from tap_veinvoicing.settings import BASE_PATHS, MAX_LOOKBACK_DAYS, MAX_WINDOW_DAYS, config_errors
+from tap_veinvoicing.streams import TransactionsStream
+
+ENVIRONMENTS = list(BASE_PATHS)
 
 
 class TapVeInvoicing(Tap):
     """Extracts Ve Invoicing transactions incrementally by modifiedDate."""
 
     name = "tap-veinvoicing"
+    message_writer_class = MsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -43,37 +51,41 @@ class TapVeInvoicing(Tap):
             th.DateTimeType,
             required=True,
             title="Start date",
-            description="Earliest transaction date to read when a partition has no state.",
+            description="Earliest date read when a partition has no state (ISO 8601; UTC if no zone).",
         ),
         th.Property(
             "end_date",
             th.DateTimeType,
             title="End date",
-            description="Stop at this date instead of now.",
+            description="Read windows up to this date instead of now (must be after start_date).",
         ),
         th.Property(
             "domains",
             th.ArrayType(th.StringType),
             title="Merchant domains",
-            description="Agencies: the merchant domains to read. Empty: your own account.",
+            description="Agencies: the merchant domains to read (an empty entry is your own account). "
+            "Default: your own account only.",
         ),
         th.Property(
             "countries",
             th.ArrayType(th.StringType),
             title="Countries",
-            description="Country codes to read for each domain; each domain x country has its own bookmark.",
+            description="ISO alpha-2 country codes read for each domain; each domain x country has its "
+            "own bookmark. Default: every country of the account in one partition.",
         ),
         th.Property(
             "transaction_types",
             th.ArrayType(th.StringType),
             title="Transaction types",
-            description="Only these transactionType values. Default: all.",
+            description="Only these transactionType values. One value is sent to the API; several are "
+            "filtered by the tap (the API takes one value per parameter). Default: all.",
         ),
         th.Property(
             "transaction_statuses",
             th.ArrayType(th.StringType),
             title="Transaction statuses",
-            description="Only these transactionStatus values. Default: all.",
+            description="Only these transactionStatus values, sent or filtered as transaction_types. "
+            "Default: all.",
         ),
         th.Property(
             "requests_per_minute",
@@ -84,14 +96,14 @@ class TapVeInvoicing(Tap):
         ),
         th.Property(
             "window_days",
-            th.IntegerType(minimum=1),
+            th.IntegerType(minimum=1, maximum=MAX_WINDOW_DAYS),
             default=7,
             title="Window days",
-            description="Days per dateFrom/dateTo request window.",
+            description="Days per dateFrom/dateTo request; a window the API fails on is split in halves.",
         ),
         th.Property(
             "lookback_days",
-            th.IntegerType(minimum=0),
+            th.IntegerType(minimum=0, maximum=MAX_LOOKBACK_DAYS),
             default=30,
             title="Lookback days",
             description="Re-read this many days before the bookmark so status changes of older "
@@ -99,6 +111,12 @@ class TapVeInvoicing(Tap):
         ),
     ).to_dict()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        errors = config_errors(self.config)
+        if errors:
+            raise ConfigValidationError("Config validation failed", errors=errors)
+
     def discover_streams(self) -> list[Stream]:
-        """The tap's streams (the transactions stream arrives with its implementation)."""
-        return []
+        """The ``transactions`` stream."""
+        return [TransactionsStream(self)]
