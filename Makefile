@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PACKAGES := sandbox tap-invoca tap-veinvoicing target-reconciled
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint postgres demo
+.PHONY: install test lint postgres demo bench
 
 install: $(STAMP)
 
@@ -29,3 +29,6 @@ test: install postgres lint
 demo:
 	@echo "make demo arrives with the Meltano project (issue #6): the pipelines it runs are being built." >&2
 	@exit 1
+
+bench: install
+	$(BIN)/python -m bench

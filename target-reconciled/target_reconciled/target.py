@@ -1,9 +1,18 @@
-"""The target-reconciled plugin: settings."""
+"""The target-reconciled plugin: settings, message handling and the destination it writes to."""
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import Target
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError, RecordsWithoutSchemaException
+from singer_sdk.helpers.capabilities import PluginCapabilities
+
+from target_reconciled.destinations.base import Destination
+from target_reconciled.destinations.duckdb import DuckDBDestination
+from target_reconciled.reader import LineReader, locate
+from target_reconciled.sink import ReconciledSink
 
 DESTINATIONS = ["duckdb", "postgres", "singer"]
 
@@ -18,6 +27,10 @@ class TargetReconciled(Target):
     """Merges corrections and newer versions into one current row per original record."""
 
     name = "target-reconciled"
+    default_sink_class = ReconciledSink
+    message_reader_class = LineReader
+    message_reader: LineReader
+    capabilities: t.ClassVar = [*Target.capabilities, PluginCapabilities.ACTIVATE_VERSION]
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -75,3 +88,59 @@ class TargetReconciled(Target):
             description="Overrides by stream name: key, corrects, version.",
         ),
     ).to_dict()
+
+    def __init__(self, **kwargs: t.Any) -> None:
+        """Validate the config, then open the destination (this version writes only to DuckDB)."""
+        super().__init__(**kwargs)
+        destination = self.config.get("destination", "duckdb")
+        if destination != "duckdb":
+            message = (
+                f"destination {destination!r} is not available in this version of target-reconciled: "
+                "only 'duckdb' is supported"
+            )
+            raise ConfigValidationError(message, errors=[message])
+        self.max_parallelism = 1  # one DuckDB connection: sinks drain one after the other
+        self.bookmarks: dict[str, list[str]] = {}
+        self.destination: Destination = DuckDBDestination(
+            self.config.get("duckdb_path", "output/reconciled.duckdb"),
+            self.config.get("default_target_schema") or "main",
+            history=self.config.get("history", True),
+        )
+
+    def _process_schema_message(self, message_dict: dict) -> None:
+        """Keep the stream's bookmark properties; commit the stream's batch before its schema changes."""
+        stream = message_dict.get("stream")
+        if isinstance(stream, str):
+            self.bookmarks[stream] = list(message_dict.get("bookmark_properties") or [])
+            maps = self.mapper.stream_maps.get(stream, [])
+            if maps and (
+                maps[0].raw_schema != message_dict.get("schema")
+                or maps[0].raw_key_properties != message_dict.get("key_properties")
+            ):
+                for stream_map in maps:
+                    if self.sink_exists(stream_map.stream_alias):
+                        self.drain_one(self.get_sink(stream_map.stream_alias))
+        super()._process_schema_message(message_dict)
+
+    def _process_activate_version_message(self, message_dict: dict) -> None:
+        """Commit the stream's batch, then drop current rows of roots the new table version did not reach."""
+        self._assert_line_requires(message_dict, requires={"stream", "version"})
+        stream = message_dict["stream"]
+        if stream not in self.mapper.stream_maps:
+            raise RecordsWithoutSchemaException(f"ACTIVATE_VERSION for stream {stream!r} before its SCHEMA")
+        for stream_map in self.mapper.stream_maps[stream]:
+            sink = self.get_sink(stream_map.stream_alias)
+            if not sink.process_activate_version_messages:
+                self.logger.info("ACTIVATE_VERSION ignored for %s (disabled)", stream_map.stream_alias)
+                continue
+            self.drain_one(sink)
+            self.destination.activate_version(stream_map.stream_alias, int(message_dict["version"]))
+
+    def process_endofpipe(self) -> None:
+        """Commit what is left, emit the last STATE, close the database."""
+        try:
+            super().process_endofpipe()
+        except Exception as exc:
+            locate(exc, f"at end of input (after line {self.message_reader.line_number})")
+            raise
+        self.destination.close()

@@ -42,7 +42,7 @@ def definition(name: str) -> dict[str, Any]:
 
 def test_definitions_are_current():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "hub_definitions.py"), "--check"],
+        [sys.executable, str(ROOT / "scripts" / "plugin_definitions.py"), "--check"],
         capture_output=True,
         text=True,
         check=False,
@@ -80,3 +80,18 @@ def test_true_to_the_plugin(name: str):
         assert [set(group) for group in hub["settings_group_validation"]] == [required]
     assert hub["pip_url"].startswith("git+https://")
     assert hub["pip_url"].endswith(f"#subdirectory={name}")
+
+
+def test_meltano_yml_settings_are_valid_hub_settings():
+    """Every plugin of meltano.yml, ours and third-party, declares its settings as Hub would."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    path = HUB_SCHEMAS / "common" / "base_setting.schema.json"
+    schema = json.loads(path.read_text())
+    validator = Draft7Validator(schema)
+    plugins = [p for kind in ("extractors", "loaders") for p in project["plugins"][kind]]
+    assert {p["name"] for p in plugins} >= set(PLUGINS)
+    for plugin in plugins:
+        assert plugin["pip_url"], plugin["name"]
+        for setting in plugin["settings"]:
+            assert [e.message for e in validator.iter_errors(setting)] == [], (plugin["name"], setting)
+            assert {"label", "kind", "description"} <= set(setting), (plugin["name"], setting["name"])

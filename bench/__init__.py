@@ -1,0 +1,1 @@
+"""Benchmarks of the workspace's plugins against their peers (``make bench``)."""

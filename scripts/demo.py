@@ -1,0 +1,146 @@
+"""``make demo``: both emulators, two real ``meltano run`` passes, and what DuckDB holds.
+
+1. ``meltano install`` (plugins into .meltano/, from this checkout);
+2. start the Invoca and Ve emulators on 127.0.0.1:8401 and :8402;
+3. ``meltano --environment=demo run tap-invoca target-reconciled tap-veinvoicing target-reconciled``;
+4. move the emulators' time on (new calls, corrections, status changes) and run again,
+   incrementally from Meltano's stored state;
+5. print a report from ``output/reconciled.duckdb`` and stop the emulators.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+OUTPUT = ROOT / "output"
+DATABASE = OUTPUT / "reconciled.duckdb"
+EMULATORS = {
+    "invoca": (8401, ["--size", "3000", "--days", "30"]),
+    "ve": (8402, ["--size", "800", "--days", "60", "--rate-limit", "600"]),
+}
+PIPELINE = ["tap-invoca", "target-reconciled", "tap-veinvoicing", "target-reconciled"]
+ADVANCE_SECONDS = 20 * 3600  # stays before the real clock, which the Ve tap reads up to
+
+
+def step(text: str) -> None:
+    """Say what happens next."""
+    print(f"\n==> {text}", flush=True)
+
+
+def meltano(*args: str) -> None:
+    """Run the meltano CLI in the project, its output going straight to the terminal."""
+    env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    subprocess.run([str(BIN / "meltano"), *args], cwd=ROOT, env=env, check=True)
+
+
+def admin(port: int, path: str, method: str = "GET") -> Any:
+    """Call an emulator's ``/_sandbox`` route."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/_sandbox/{path}", method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@contextlib.contextmanager
+def emulators() -> Iterator[None]:
+    """Both emulators as child processes, logging to output/; stopped on the way out."""
+    processes = []
+    try:
+        for api, (port, options) in EMULATORS.items():
+            log = (OUTPUT / f"emulator-{api}.log").open("w")
+            command = [sys.executable, "-m", "sandbox", api, "--port", str(port), *options]
+            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+            wait_healthy(api, port, processes[-1])
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def wait_healthy(api: str, port: int, process: subprocess.Popen[bytes]) -> None:
+    """Return once the emulator answers; fail clearly if it died or the port is taken."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(
+                f"The {api} emulator exited; see output/emulator-{api}.log (is port {port} free?)"
+            )
+        with contextlib.suppress(OSError):
+            health = admin(port, "health")
+            print(f"    {api} emulator on 127.0.0.1:{port}, emulated time {health['now']}", flush=True)
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"The {api} emulator did not answer on port {port} within 60 s")
+
+
+def move_time_on() -> None:
+    """New rows, corrections and status changes arrive in both APIs."""
+    for api, (port, _) in EMULATORS.items():
+        summary = admin(port, f"advance?seconds={ADVANCE_SECONDS}", method="POST")
+        counts = {
+            k: len(v) if isinstance(v, list) else v for k, v in summary.items() if k not in {"from", "to"}
+        }
+        print(f"    {api}: {summary['from']} -> {summary['to']}: {counts}", flush=True)
+
+
+def report() -> None:
+    """Rows per table, corrections merged and versions superseded."""
+    with duckdb.connect(str(DATABASE), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_name not like '\\_reconciled%' escape '\\' order by 1, 2"
+        ).fetchall()
+        print(f"    {'table':<40} {'rows':>8}")
+        for schema, table in tables:
+            count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            print(f"    {schema + '.' + table:<40} {count:>8}")
+        for schema, table in tables:
+            if table.endswith("__history"):
+                continue
+            seen, roots = con.execute(
+                f'select sum(_reconciled_versions), count(*) from "{schema}"."{table}"'
+            ).fetchone()
+            merged = con.execute(
+                f'select count(*) from "{schema}"."{table}" where _reconciled_versions > 1'
+            ).fetchone()[0]
+            print(
+                f"    {schema}.{table}: {seen} versions received for {roots} records; "
+                f"{merged} records merged from several versions, {seen - roots} versions superseded"
+            )
+
+
+def main() -> int:
+    """Run the demo end to end."""
+    OUTPUT.mkdir(exist_ok=True)
+    DATABASE.unlink(missing_ok=True)
+    step("meltano install (plugins from this checkout into .meltano/)")
+    meltano("install")
+    with emulators():
+        step("first run: full extraction into output/reconciled.duckdb")
+        meltano("--environment=demo", "run", "--full-refresh", *PIPELINE)
+        report()
+        step(f"emulated time moves on {ADVANCE_SECONDS // 3600} h")
+        move_time_on()
+        step("second run: incremental, from Meltano's stored state")
+        meltano("--environment=demo", "run", *PIPELINE)
+        report()
+    step(f"done: the tables are in {DATABASE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Where reconciled tables are written."""

@@ -1,0 +1,88 @@
+"""Bad input ends the run naming line and stream; committed data stays; STATE does not advance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from target_reconciled.destinations.duckdb import DuckDBDestination
+from tests.target_reconciled.harness import current, invoca, record, rows, run_cli, run_inline, state
+
+GOOD = [*invoca({"transaction_id": "A"}, {"transaction_id": "B"}), state({"run": 1})]
+SECOND = [
+    *invoca({"transaction_id": "C"}, {"transaction_id": "A2", "corrects_transaction_id": "A"}),
+    state({"run": 2}),
+]
+
+BAD_LINES = {
+    "malformed": ('{"type": "RECORD", "stream": "transactions", "record": {"transaction_id": ', "line 5"),
+    "record_before_schema": (record("refunds", {"id": 1}), "stream 'refunds'"),
+    "breaks_schema": (record("transactions", {"transaction_id": 5}), "stream 'transactions'"),
+    "null_key": (record("transactions", {"transaction_id": None}), "stream 'transactions'"),
+    "bad_date": (
+        record("transactions", {"transaction_id": "D", "corrected_at": "yesterday"}),
+        "corrected_at",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LINES))
+@pytest.mark.parametrize("batch_size", [1, 10_000])
+def test_bad_input_stops_the_run_and_keeps_what_was_committed(
+    tmp_path: Path, case: str, batch_size: int
+) -> None:
+    config = {"duckdb_path": str(tmp_path / "db.duckdb"), "batch_size_rows": batch_size}
+    db = Path(config["duckdb_path"])
+    first = run_cli(config, GOOD, tmp_path)
+    assert first.code == 0, first.stderr
+    before = current(db)
+
+    bad, mention = BAD_LINES[case]
+    result = run_cli(config, [*SECOND, bad, *invoca({"transaction_id": "Z"}), state({"run": 3})], tmp_path)
+
+    assert result.code != 0
+    assert result.states == []  # STATE {"run": 2} was read but never passed on
+    error = [line for line in result.stderr.splitlines() if "ERROR" in line]
+    assert error, result.stderr
+    assert "line 5" in error[-1]
+    assert mention in error[-1]
+    after = current(db)
+    if batch_size == 10_000:
+        assert after == before  # the second run's records were never committed
+    else:
+        assert set(after) == {'["A"]', '["B"]', '["C"]'}  # committed batches stay whole
+    assert '["Z"]' not in after
+
+
+def test_unknown_message_type_names_the_line(tmp_path: Path) -> None:
+    result = run_cli({"duckdb_path": str(tmp_path / "db.duckdb")}, [*GOOD[:2], '{"type": "NOPE"}'], tmp_path)
+    assert result.code != 0
+    assert "line 3" in result.stderr
+
+
+def test_a_failing_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = {"duckdb_path": str(tmp_path / "db.duckdb")}
+    db = Path(config["duckdb_path"])
+    run_inline(config, GOOD)
+
+    def fail(self: DuckDBDestination, stream: str, plan: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(DuckDBDestination, "_replace_current", fail)
+    with pytest.raises(RuntimeError, match=r"at end of input.*disk full"):
+        run_inline(config, SECOND)
+    monkeypatch.undo()
+    assert [r["transaction_id"] for r in rows(db, "transactions__history", order="_reconciled_seq")] == [
+        "A",
+        "B",
+    ]
+    assert len(rows(db, "_reconciled_links")) == 2
+    assert rows(db, "_reconciled_streams")[0]["next_seq"] == 3
+
+
+@pytest.mark.parametrize("destination", ["postgres", "singer"])
+def test_other_destinations_are_refused_at_startup(tmp_path: Path, destination: str) -> None:
+    result = run_cli({"destination": destination}, GOOD, tmp_path)
+    assert result.code != 0
+    assert "only 'duckdb' is supported" in result.stderr

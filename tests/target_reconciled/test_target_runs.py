@@ -1,0 +1,282 @@
+"""End-to-end runs of target-reconciled on DuckDB files: reconciliation across runs, replays, shuffles."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from tests.target_reconciled.harness import (
+    INVOCA_SCHEMA,
+    VE_SCHEMA,
+    current,
+    invoca,
+    record,
+    rows,
+    run_cli,
+    run_inline,
+    schema,
+    state,
+    tables,
+)
+from tests.target_reconciled.invoca_input import lines as invoca_lines
+
+
+def cfg(tmp_path: Path, **extra: object) -> dict:
+    return {"duckdb_path": str(tmp_path / "out" / "db.duckdb"), **extra}
+
+
+def test_two_runs_with_corrections_of_corrections(tmp_path: Path) -> None:
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    first = [
+        *invoca(
+            {"transaction_id": "A", "sale_amount": 10.1, "custom_data": [{"k": "v"}]},
+            {"transaction_id": "B", "sale_amount": 5},
+        ),
+        state({"bookmarks": {"transactions": "B"}}),
+    ]
+    result = run_cli(config, first, tmp_path)
+    assert result.code == 0, result.stderr
+    assert result.states == [{"bookmarks": {"transactions": "B"}}]
+
+    second = [
+        *invoca(
+            {
+                "transaction_id": "A2",
+                "corrects_transaction_id": "A",
+                "corrected_at": "2026-01-02T00:00:00Z",
+                "sale_amount": 12.5,
+            },
+            {
+                "transaction_id": "A3",
+                "corrects_transaction_id": "A2",
+                "corrected_at": "2026-01-03T00:00:00+01:00",
+                "sale_amount": "0.333333333",
+            },
+        ),
+        state({"bookmarks": {"transactions": "A3"}}),
+    ]
+    second[2] = second[2].replace('"0.333333333"', "0.333333333")
+    result = run_cli(config, second, tmp_path)
+    assert result.code == 0, result.stderr
+    assert result.states == [{"bookmarks": {"transactions": "A3"}}]
+
+    now = current(db)
+    assert set(now) == {'["A"]', '["B"]'}
+    a = now['["A"]']
+    assert a["transaction_id"] == "A"  # the root key, not the winner's
+    assert a["_reconciled_source_key"] == '["A3"]'
+    assert a["_reconciled_versions"] == 3
+    assert a["sale_amount"] == Decimal("0.333333333")
+    assert a["corrects_transaction_id"] == "A2"
+    history = rows(db, "transactions__history", order="_reconciled_seq")
+    assert [h["transaction_id"] for h in history] == ["A", "B", "A2", "A3"]
+    assert {h["_reconciled_root"] for h in history if h["transaction_id"].startswith("A")} == {'["A"]'}
+    assert history[0]["custom_data"] is not None
+    assert history[0]["sale_amount"] == Decimal("10.1")
+
+
+def test_ve_status_moves_by_modified_date_with_null_versions(tmp_path: Path) -> None:
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    header = schema("transactions", VE_SCHEMA, ["transactionId"], bookmark_properties=["modifiedDate"])
+    lines = [
+        header,
+        record(
+            "transactions", {"transactionId": 7, "status": "Pending", "modifiedDate": "2026-01-01T00:00:00Z"}
+        ),
+        record(
+            "transactions", {"transactionId": 7, "status": "Paid", "modifiedDate": "2026-01-03T00:00:00Z"}
+        ),
+        record(
+            "transactions", {"transactionId": 7, "status": "Approved", "modifiedDate": "2026-01-02T00:00:00Z"}
+        ),
+        record("transactions", {"transactionId": 8, "status": "Pending", "modifiedDate": None}),
+        record(
+            "transactions", {"transactionId": 8, "status": "Approved", "modifiedDate": "2026-01-02T00:00:00Z"}
+        ),
+        record("transactions", {"transactionId": 8, "status": "Unknown", "modifiedDate": None}),
+    ]
+    run_inline(config, lines)
+    now = current(db)
+    assert now['["7"]']["status"] == "Paid"
+    assert now['["7"]']["transactionId"] == 7
+    assert now['["7"]']["_reconciled_versions"] == 3
+    assert now['["8"]']["status"] == "Approved"  # null versions sort lowest
+
+
+def test_correction_before_its_original_in_an_earlier_run(tmp_path: Path) -> None:
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    run_inline(config, invoca({"transaction_id": "C3", "corrects_transaction_id": "C2", "sale_amount": 3}))
+    assert set(current(db)) == {'["C2"]'}
+    run_inline(config, invoca({"transaction_id": "C2", "corrects_transaction_id": "C", "sale_amount": 2}))
+    assert set(current(db)) == {'["C"]'}
+    run_inline(config, invoca({"transaction_id": "C", "sale_amount": 1}))
+    now = current(db)
+    assert set(now) == {'["C"]'}
+    assert now['["C"]']["_reconciled_source_key"] == '["C3"]'
+    assert now['["C"]']["_reconciled_versions"] == 3
+    assert now['["C"]']["sale_amount"] == 3
+    links = rows(db, "_reconciled_links", order="key")
+    assert {link["root"] for link in links} == {'["C"]'}
+
+
+def test_composite_keys_with_separators(tmp_path: Path) -> None:
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    props = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "integer"}, "v": {"type": "string"}},
+    }
+    odd = ['x","y', "x,y", 'q"]', "[\\", "ü|\t"]
+    lines = [schema("pairs", props, ["a", "b"])]
+    for n, text in enumerate(odd):
+        lines.append(record("pairs", {"a": text, "b": n, "v": "old"}))
+        lines.append(record("pairs", {"a": text, "b": n, "v": "new"}))
+    run_inline(config, lines)
+    now = rows(db, "pairs", order="b")
+    assert [(r["a"], r["b"], r["v"], r["_reconciled_versions"]) for r in now] == [
+        (text, n, "new", 2) for n, text in enumerate(odd)
+    ]
+
+
+def test_replaying_a_run_leaves_every_table_identical(tmp_path: Path) -> None:
+    config = cfg(tmp_path, batch_size_rows=700)
+    db = Path(config["duckdb_path"])
+    lines = list(invoca_lines(3000, corrections=0.3))
+    run_inline(config, lines)
+
+    def snapshot() -> dict[str, list]:
+        with duckdb.connect(str(db)) as con:
+            return {
+                name: con.execute(f'SELECT * FROM main."{name}" ORDER BY ALL').fetchall()
+                for name in sorted(tables(db))
+            }
+
+    before = snapshot()
+    run_inline(config, lines)
+    assert snapshot() == before
+
+
+def test_shuffled_input_gives_an_identical_current_table(tmp_path: Path) -> None:
+    lines = list(invoca_lines(2000, corrections=0.3))
+    header, body = lines[0], [line for line in lines[1:] if '"RECORD"' in line]
+    shuffled = body[:]
+    random.Random(3).shuffle(shuffled)
+    first = cfg(tmp_path / "a", batch_size_rows=300)
+    second = cfg(tmp_path / "b", batch_size_rows=450)
+    run_inline(first, [header, *body])
+    run_inline(second, [header, *shuffled])
+    assert current(Path(first["duckdb_path"])) == current(Path(second["duckdb_path"]))
+
+
+def test_history_false_keeps_bookkeeping_only(tmp_path: Path) -> None:
+    config = cfg(tmp_path, history=False)
+    db = Path(config["duckdb_path"])
+    run_inline(config, invoca({"transaction_id": "C3", "corrects_transaction_id": "C2", "sale_amount": 3}))
+    run_inline(
+        config,
+        invoca(
+            {"transaction_id": "C2", "corrects_transaction_id": "C", "sale_amount": 2},
+            {"transaction_id": "C", "sale_amount": 1},
+            {"transaction_id": "D", "sale_amount": 4},
+        ),
+    )
+    assert "transactions__history" not in tables(db)
+    now = current(db)
+    assert set(now) == {'["C"]', '["D"]'}
+    assert now['["C"]']["_reconciled_source_key"] == '["C3"]'
+    assert now['["C"]']["sale_amount"] == 3
+    kept = rows(db, "_reconciled_versions", order="_reconciled_seq")
+    assert [(k["_reconciled_key"], k["_reconciled_root"]) for k in kept] == [
+        ('["C3"]', '["C"]'),
+        ('["C2"]', '["C"]'),
+        ('["C"]', '["C"]'),
+        ('["D"]', '["D"]'),
+    ]
+
+
+def test_schema_evolution_adds_and_widens_columns(tmp_path: Path) -> None:
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    v1 = {"type": "object", "properties": {"id": {"type": "integer"}, "n": {"type": "integer"}}}
+    v2 = {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "n": {"type": "number"}, "extra": {"type": "boolean"}},
+    }
+    v3 = {"type": "object", "properties": {"id": {"type": "integer"}, "n": {"type": ["string", "integer"]}}}
+    run_inline(config, [schema("s", v1, ["id"]), record("s", {"id": 1, "n": 5})])
+    run_inline(
+        config,
+        [
+            schema("s", v2, ["id"]),
+            record("s", {"id": 2, "n": 2.25, "extra": True}),
+            schema("s", v3, ["id"]),
+            record("s", {"id": 3, "n": "three"}),
+            record("s", {"id": 4, "n": 4}),
+        ],
+    )
+
+    def types(table: str) -> dict[str, str]:
+        with duckdb.connect(str(db)) as con:
+            return dict(
+                con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [table]
+                ).fetchall()
+            )
+
+    for table in ("s", "s__history"):
+        assert types(table)["n"] == "VARCHAR"
+        assert types(table)["extra"] == "BOOLEAN"
+    assert [(r["id"], r["n"], r["extra"]) for r in rows(db, "s", order="id")] == [
+        (1, "5.000000000", None),
+        (2, "2.250000000", True),
+        (3, "three", None),
+        (4, "4", None),
+    ]
+
+
+def test_keyless_stream_stores_each_distinct_record_once(tmp_path: Path) -> None:
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    props = {"type": "object", "properties": {"id": {"type": "integer"}, "m": {"type": "integer"}}}
+    lines = [schema("nokey", props, [])] + [record("nokey", {"id": n % 3, "m": n % 3}) for n in range(7)]
+    run_inline(config, lines)
+    assert sorted((r["id"], r["_reconciled_versions"]) for r in rows(db, "nokey")) == [(0, 1), (1, 1), (2, 1)]
+
+
+def test_activate_version_drops_roots_the_new_version_did_not_reach(tmp_path: Path) -> None:
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    header = schema("transactions", INVOCA_SCHEMA, ["transaction_id"])
+    run_inline(
+        config,
+        [header]
+        + [record("transactions", {"transaction_id": t}, version=1) for t in ("A", "B")]
+        + ['{"type": "ACTIVATE_VERSION", "stream": "transactions", "version": 1}'],
+    )
+    assert set(current(db)) == {'["A"]', '["B"]'}
+    run_inline(
+        config,
+        [
+            header,
+            record("transactions", {"transaction_id": "A"}, version=2),
+            '{"type": "ACTIVATE_VERSION", "stream": "transactions", "version": 2}',
+        ],
+    )
+    assert set(current(db)) == {'["A"]'}
+    assert len(rows(db, "transactions__history")) == 2
+
+
+def test_stream_names_are_quoted_and_schema_is_configurable(tmp_path: Path) -> None:
+    config = cfg(tmp_path, default_target_schema="tap-x.load")
+    db = Path(config["duckdb_path"])
+    props = {"type": "object", "properties": {"id": {"type": "string"}}}
+    run_inline(
+        config, [schema('odd-name.with"quote', props, ["id"]), record('odd-name.with"quote', {"id": "1"})]
+    )
+    assert rows(db, 'odd-name.with""quote', schema_name="tap-x.load")[0]["id"] == "1"
