@@ -52,7 +52,13 @@ def parse(stdout: str) -> Run:
     return run
 
 
-def run_tap(tmp_path: Path, config: dict[str, Any], state: dict | None = None, check: bool = True) -> Run:
+def run_tap(
+    tmp_path: Path,
+    config: dict[str, Any],
+    state: dict | None = None,
+    check: bool = True,
+    catalog: dict | None = None,
+) -> Run:
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(config))
     args = [TAP, "--config", str(config_file)]
@@ -60,12 +66,42 @@ def run_tap(tmp_path: Path, config: dict[str, Any], state: dict | None = None, c
         state_file = tmp_path / "state.json"
         state_file.write_text(json.dumps(state))
         args += ["--state", str(state_file)]
+    if catalog is not None:
+        catalog_file = tmp_path / "catalog.json"
+        catalog_file.write_text(json.dumps(catalog))
+        args += ["--catalog", str(catalog_file)]
     result = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
     run = parse(result.stdout) if result.returncode == 0 else Run()
     run.stderr, run.stdout, run.returncode = result.stderr, result.stdout, result.returncode
     if check and result.returncode != 0:
         pytest.fail(f"tap-invoca failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return run
+
+
+def discover(tmp_path: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """The catalog ``--discover`` prints."""
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    result = subprocess.run(
+        [TAP, "--config", str(config_file), "--discover"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def select(catalog: dict[str, Any], deselected: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``catalog`` with its stream selected and the ``deselected`` properties not."""
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            breadcrumb = tuple(item["breadcrumb"])
+            if not breadcrumb:
+                item["metadata"]["selected"] = True
+            elif breadcrumb[-1] in deselected:
+                item["metadata"]["selected"] = False
+    return catalog
 
 
 def tap_config(server: EmulatorServer, **overrides: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from sandbox.server import EmulatorServer
-from tests.tap_invoca.conftest import TAP, TOKEN, parse, run_tap, tap_config
+from tests.tap_invoca.conftest import TAP, TOKEN, discover, parse, run_tap, select, tap_config
 
 PAGE = 250
 
@@ -55,6 +55,22 @@ def test_full_sync_is_the_data_set_row_for_row(invoca: EmulatorServer, tmp_path:
         run.ids[n * PAGE - 1] for n in range(1, len(run.ids) // PAGE + 1)
     ]
     assert run.states[-1]["bookmarks"]["transactions"]["replication_key_value"] == run.ids[-1]
+
+
+def test_a_deselected_column_is_dropped_and_the_rest_kept(invoca: EmulatorServer, tmp_path: Path) -> None:
+    config = tap_config(invoca, page_size=PAGE)
+    full = run_tap(tmp_path, config)
+    catalog = discover(tmp_path, config)
+    everything = run_tap(tmp_path, config, catalog=select(catalog))
+    assert everything.records == full.records, "a catalog selecting every column changes nothing"
+    dropped = ("transaction_type", "city")
+    assert all(column in record for record in full.records for column in dropped)
+    run = run_tap(tmp_path, config, catalog=select(discover(tmp_path, config), deselected=dropped))
+    assert run.records == [
+        {key: value for key, value in record.items() if key not in dropped} for record in full.records
+    ]
+    assert not set(dropped) & set(run.schemas[0]["schema"]["properties"])
+    assert run.states[-1] == full.states[-1]
 
 
 def test_incremental_run_returns_only_new_rows_and_corrections(
