@@ -26,9 +26,8 @@ lint: install
 test: install postgres lint
 	$(BIN)/pytest
 
-demo:
-	@echo "make demo arrives with the Meltano project (issue #6): the pipelines it runs are being built." >&2
-	@exit 1
+demo: install
+	$(BIN)/python scripts/demo.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -6,10 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import invoca_tap
+from bench import invoca_tap, invoca_target
 from bench.measure import Comparison, RunError, format_table
 
-BENCHMARKS: dict[str, Callable[[int], Comparison]] = {invoca_tap.NAME: invoca_tap.run}
+BENCHMARKS: dict[str, Callable[[int], Comparison]] = {
+    invoca_tap.NAME: invoca_tap.run,
+    invoca_target.NAME: invoca_target.run,
+}
 """Benchmark name -> function running it that many times against its peer."""
 
 

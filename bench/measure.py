@@ -22,17 +22,21 @@ class Sample:
 
 
 class RunError(RuntimeError):
-    """A benchmark could not run, or its contenders did not emit the same records."""
+    """A benchmark could not run, or a contender did not emit or load the expected records."""
 
 
-def run_measured(cmd: Sequence[str], stdout: int | IO[bytes] = subprocess.DEVNULL) -> Sample:
+def run_measured(
+    cmd: Sequence[str],
+    stdout: int | IO[bytes] = subprocess.DEVNULL,
+    stdin: int | IO[bytes] = subprocess.DEVNULL,
+) -> Sample:
     """Run ``cmd`` to completion; wall time, and the child's own CPU time and peak RSS (``wait4``).
 
     Its stderr goes to a temporary file, shown in the error if the command fails.
     """
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=stderr)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -72,13 +76,28 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A further goal of a benchmark (besides records/s), reported under the table."""
+
+    goal: str
+    met: bool
+    detail: str
+
+
+@dataclass(frozen=True)
 class Comparison:
-    """Our plugin against its peer on the same input, with the records/s goal."""
+    """Our plugin against its peer on the same input, with the records/s goal.
+
+    ``more``: further rows for the table (e.g. our plugin on a larger input); ``checks``:
+    further goals, one line each under the records/s goal.
+    """
 
     benchmark: str
     ours: Measurement
     baseline: Measurement
     goal: float
+    more: tuple[Measurement, ...] = ()
+    checks: tuple[Check, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -91,7 +110,7 @@ def format_table(comparisons: Sequence[Comparison]) -> str:
     header = ("benchmark", "contender", "records", "seconds", "CPU s", "records/s", "peak MB", "vs baseline")
     rows = [header]
     for c in comparisons:
-        for m in (c.ours, c.baseline):
+        for m in (c.ours, c.baseline, *c.more):
             ratio = m.records_per_second / c.baseline.records_per_second
             rows.append(
                 (
@@ -121,4 +140,7 @@ def format_table(comparisons: Sequence[Comparison]) -> str:
             f"{c.benchmark}: goal {c.goal:g}x the baseline's records/s: {verdict} ({c.ratio:.2f}x; "
             f"{cpu_ratio:.2f}x in CPU time per record)"
         )
+        for check in c.checks:
+            verdict = "met" if check.met else "NOT met"
+            lines.append(f"{c.benchmark}: goal {check.goal}: {verdict} ({check.detail})")
     return "\n".join(lines)

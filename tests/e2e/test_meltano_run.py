@@ -45,11 +45,12 @@ def point_at(project: Project, invoca: EmulatorServer, ve: EmulatorServer) -> No
 def assert_current_matches_truth(project: Project, invoca: InvocaEmulator, ve: VeEmulator) -> None:
     with project.duckdb() as con:
         rows = con.execute(
-            "select transaction_id, _reconciled_source_key, payin from tap_invoca.transactions"
+            "select transaction_id, _reconciled_source_key, advertiser_payin_localized "
+            "from tap_invoca.transactions"
         ).fetchall()
         current = {tid: (source, payin) for tid, source, payin in rows}
         truth = {
-            t["root_transaction_id"]: (t["transaction_id"], Decimal(t["payin"]) if t["payin"] else None)
+            t["root_transaction_id"]: (t["transaction_id"], _decimal(t["advertiser_payin_localized"]))
             for t in invoca.truth()
         }
         assert current == truth
@@ -62,6 +63,10 @@ def assert_current_matches_truth(project: Project, invoca: InvocaEmulator, ve: V
             for t in ve.truth()
         }
         assert current_ve == truth_ve
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value else None
 
 
 def history_count(project: Project, table: str) -> int:
