@@ -1,14 +1,9 @@
-"""Column types: JSON schema -> DuckDB type, widening, and Arrow columns built per batch."""
+"""Column types: JSON schema -> DuckDB type and widening."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
-
-import msgspec
-import pyarrow as pa
 
 BOOLEAN = "BOOLEAN"
 BIGINT = "BIGINT"
@@ -32,7 +27,6 @@ _REPORTED = {
     "TIME": TIME,
     "JSON": JSON,
 }
-_json = msgspec.json.Encoder(decimal_format="number").encode
 
 
 def widen(first: str, second: str) -> str:
@@ -77,43 +71,3 @@ def column_type(schema: Mapping[str, Any]) -> str:
 def reported_type(duckdb_type: str) -> str:
     """Our type for a type DuckDB reports for an existing column (anything unknown counts as text)."""
     return _REPORTED.get(duckdb_type.upper(), VARCHAR)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return str(value)
-    return _json(value).decode()
-
-
-def _as_text(values: Sequence[Any]) -> pa.Array:
-    return pa.array([_text(value) for value in values], pa.string())
-
-
-_ARROW = {
-    BOOLEAN: pa.bool_(),
-    BIGINT: pa.int64(),
-    DECIMAL: pa.decimal128(38, 9),
-    TIMESTAMPTZ: pa.timestamp("us", tz="UTC"),
-    DATE: pa.date32(),
-    TIME: pa.time64("us"),
-}
-
-
-def arrow_column(values: Sequence[Any], kind: str) -> pa.Array:
-    """One Arrow column for a column of this type, in one conversion when the values allow.
-
-    Values Arrow cannot take as they are (more than 9 decimals, a date in a timestamp column,
-    text in a widened column, ...) go as text, and the database casts them to the column type.
-    JSON columns always get JSON text.
-    """
-    if kind == JSON:
-        return pa.array([None if value is None else _json(value).decode() for value in values], pa.string())
-    arrow_type = _ARROW.get(kind, pa.string())
-    try:
-        return pa.array(values, arrow_type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
-        return _as_text(values)

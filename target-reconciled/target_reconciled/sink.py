@@ -1,18 +1,23 @@
-"""The Singer side of a stream: buffer a batch, ask the engine for a plan, hand it to the destination."""
+"""The Singer side of a stream: buffer raw records, load them in bulk, plan the batch, write it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import typing as t
+from decimal import Decimal
 
+import msgspec
+from singer_sdk.contrib.msgspec import decoder as sdk_decoder
 from singer_sdk.helpers._compat import date_fromisoformat, datetime_fromisoformat, time_fromisoformat
 from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.sinks import BatchSink
 
 from target_reconciled import engine
-from target_reconciled.keys import key_text
-from target_reconciled.model import Incoming
+from target_reconciled.destinations.base import BadRow
+from target_reconciled.reader import locate
 from target_reconciled.rules import StreamRules, resolve_rules
-from target_reconciled.validator import FastValidator
+from target_reconciled.validator import FastValidator, batch_decoder
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
@@ -26,6 +31,23 @@ _PARSERS: dict[str, t.Callable[[str], t.Any]] = {
     "date": date_fromisoformat,
     "time": time_fromisoformat,
 }
+_LONG_NUMBER = re.compile(rb"[\d.]{17,}")
+"""A number that may have more significant digits than a double (DuckDB reads JSON numbers as doubles)."""
+_INDEX = re.compile(r"at `\$\[(\d+)\]")
+
+
+def _iso(value: t.Any) -> t.Any:
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+_encode = msgspec.json.Encoder(enc_hook=_iso, decimal_format="number").encode
+
+
+def exact_json(record: dict[str, t.Any]) -> bytes:
+    """A record as JSON whose top-level decimals are strings, so that DuckDB casts them exactly."""
+    return _encode({name: str(v) if isinstance(v, Decimal) else v for name, v in record.items()})
 
 
 def keyless_rules(stream: str) -> StreamRules:
@@ -33,8 +55,17 @@ def keyless_rules(stream: str) -> StreamRules:
     return StreamRules(stream, (), None, "arrival", (), ())
 
 
+class RecordError(ValueError):
+    """A record that cannot be loaded, for a reason found only by the database (e.g. an odd date)."""
+
+
 class ReconciledSink(BatchSink):
-    """Buffers up to ``batch_size_rows`` records (default 10,000) and writes them as one transaction."""
+    """Buffers up to ``batch_size_rows`` records (default 10,000) and writes them as one transaction.
+
+    Records arrive raw, as read (``add_raw``, the target's fast path), or as dicts the SDK has
+    validated (``process_record``). A batch is validated in one call (``validator.batch_decoder``),
+    loaded and typed by the database, planned by the engine and written in one transaction.
+    """
 
     MAX_SIZE_DEFAULT = 10_000
 
@@ -50,13 +81,17 @@ class ReconciledSink(BatchSink):
         self._target = target
         self._destination = target.destination
         self.rules = keyless_rules(stream_name)
-        self._keyless = False
         properties = self.schema.get("properties") or {}
         self._datelike = {
             name: _PARSERS[kind]
             for name, prop in properties.items()
             if (kind := get_datelike_property_type(prop)) in _PARSERS
         }
+        self._decoder = batch_decoder(self.schema) if self.validate_schema else None
+        self._raws: list[bytes | msgspec.Raw] = []
+        self._lines: list[int] = []
+        self._versions: list[int | None] = []
+        self._unchecked: list[int] = []  # indices of raw records not validated yet
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """A compiled validator, unless ``validate_records`` is off."""
@@ -77,8 +112,7 @@ class ReconciledSink(BatchSink):
     def setup(self) -> None:
         """Resolve the stream's rules and create or evolve its tables."""
         override = (self.config.get("streams") or {}).get(self.stream_name)
-        self._keyless = not self.key_properties and not (override or {}).get("key")
-        if self._keyless:
+        if not self.key_properties and not (override or {}).get("key"):
             self.logger.info("stream %s has no key: each distinct record is its own row", self.stream_name)
         else:
             self.rules = resolve_rules(
@@ -91,23 +125,94 @@ class ReconciledSink(BatchSink):
         self.logger.info("%s", self.rules.describe())
         self._destination.prepare(self.stream_name, self.schema, self.rules)
 
+    def add_raw(self, record: msgspec.Raw, line: int, version: int | None) -> None:
+        """Buffer a RECORD message's record as read, with its input line and table version."""
+        if self._pending_batch is None:
+            self._get_context({})
+        self._unchecked.append(len(self._raws))
+        self._raws.append(record)
+        self._lines.append(line)
+        self._versions.append(version)
+        self.tally_record_read()
+        self.record_counter_metric.increment()
+
     def process_record(self, record: dict, context: dict) -> None:
-        """Keep the record with what the engine needs of it and its message's table version."""
-        item = engine.incoming(self.rules, record)
-        if self._keyless:
-            item = Incoming(key_text((item.digest,)), None, item.order, item.digest)
-        if "records" not in context:
-            context["records"], context["incoming"], context["versions"] = [], [], []
-        context["records"].append(record)
-        context["incoming"].append(item)
-        context["versions"].append(self._target.message_reader.message.get("version"))
+        """Buffer a record the SDK has validated and parsed (the path with stream maps or metadata)."""
+        reader = self._target.message_reader
+        self._raws.append(exact_json(record))
+        self._lines.append(reader.line_number)
+        self._versions.append(reader.message.get("version"))
 
     def process_batch(self, context: dict) -> None:
-        """Plan the batch against the committed state and write it in one transaction."""
-        records = context.get("records")
-        if not records:
+        """Validate, load and plan the batch against the committed state; write it in one transaction."""
+        if not self._raws:
             return
-        batch = context["incoming"]
-        plan = engine.plan(self.rules, batch, self._destination.store(self.stream_name))
-        self._destination.write(self.stream_name, records, batch, plan, context["versions"])
-        self.tally_duplicate_merged(len(batch) - len(plan.rows))
+        try:
+            self._validate()
+            try:
+                batch = self._destination.stage(self.stream_name, *self._payload())
+            except BadRow as exc:
+                self._explain(self._lines.index(exc.line), exc.reason)
+            plan = engine.plan(self.rules, batch, self._destination.store(self.stream_name))
+            self._destination.write(self.stream_name, plan, self._lines)
+            self.tally_duplicate_merged(len(batch) - len(plan.rows))
+        finally:
+            self._raws, self._lines, self._versions, self._unchecked = [], [], [], []
+
+    def _validate(self) -> None:
+        """Validate the records read raw: in one call for simple schemas, else one by one."""
+        if not self._unchecked or not self.validate_schema:
+            return
+        if self._decoder is None:
+            for index in self._unchecked:
+                self._explain(index, None)
+            return
+        try:
+            self._decoder.decode(b"[" + b",".join([self._raws[i] for i in self._unchecked]) + b"]")
+        except msgspec.ValidationError as exc:
+            found = _INDEX.search(str(exc))
+            self._explain(self._unchecked[int(found.group(1))] if found else self._unchecked[0], str(exc))
+
+    def _payload(self) -> tuple[bytes, int]:
+        """The batch as newline-delimited ``{"l": line, "v": version, "r": record}`` (see ``staging``).
+
+        Also returns the length of the longest line. Records with a long number are re-encoded
+        with their decimals as strings, which the database casts exactly.
+        """
+        payload, longest = self._join(self._raws)
+        if not _LONG_NUMBER.search(payload):
+            return payload, longest
+        return self._join(
+            [exact_json(sdk_decoder.decode(raw)) if _LONG_NUMBER.search(raw) else raw for raw in self._raws]
+        )
+
+    def _join(self, raws: list[bytes | msgspec.Raw]) -> tuple[bytes, int]:
+        lines = [
+            b'{"l":%d,"v":%s,"r":%b}' % (line, b"null" if version is None else b"%d" % version, raw)
+            for line, version, raw in zip(self._lines, self._versions, raws, strict=True)
+        ]
+        return b"\n".join(lines), max(map(len, lines))
+
+    def _explain(self, index: int, reason: str | None) -> None:
+        """Raise the error of the record at ``index`` as the SDK's per-record checks word it.
+
+        The checks are those of a record read one by one: schema validation, date parsing, key
+        properties, then the engine's key and version values. If they all pass, the error is
+        ``reason`` (what the batch check found); with no reason, the record is fine.
+        """
+        line = self._lines[index]
+        where = f"line {line} (stream {self.stream_name!r})"
+        try:
+            record = sdk_decoder.decode(self._raws[index])
+            if not isinstance(record, dict):
+                raise RecordError(f"record is not a JSON object: {bytes(self._raws[index])[:200]!r}")
+            if index in self._unchecked:
+                self._remove_sdc_metadata_from_record(record)
+                self._validate_and_parse(record)
+            self._singer_validate_message(record)
+            engine.incoming(self.rules, record)
+            if reason is not None:
+                raise RecordError(f"cannot load the record: {reason}")
+        except Exception as exc:
+            locate(exc, where)
+            raise

@@ -14,6 +14,9 @@ from target_reconciled.destinations.duckdb import DuckDBDestination
 from target_reconciled.reader import LineReader, locate
 from target_reconciled.sink import ReconciledSink
 
+if t.TYPE_CHECKING:
+    from msgspec import Raw
+
 DESTINATIONS = ["duckdb", "postgres", "singer"]
 
 STREAM_OVERRIDE = th.ObjectType(
@@ -106,6 +109,30 @@ class TargetReconciled(Target):
             self.config.get("default_target_schema") or "main",
             history=self.config.get("history", True),
         )
+        # Records skip the SDK's per-record path unless a feature needs it (maps, metadata columns).
+        if not any(
+            self.config.get(name) for name in ("stream_maps", "flattening_enabled", "add_record_metadata")
+        ):
+            self.message_reader.on_record = self._buffer_record
+
+    def _buffer_record(self, stream: str, record: Raw, version: int | None, line: int) -> bool:
+        """The fast path of a RECORD message: hand the raw record to its sink, drain it when full.
+
+        Does what the SDK's ``_process_record_message`` does for a stream without maps, but for the
+        whole batch at once when it is written. SDK private members used: ``_sinks_active`` (the
+        sink by stream) and ``_handle_max_record_age`` (the drain of every sink after 5 minutes).
+        """
+        sink = self._sinks_active.get(stream)
+        if sink is None or len(record) == 0:
+            return False  # no SCHEMA yet, or no record: the SDK's path raises its error
+        sink.add_raw(record, line, version)
+        if sink.is_full:
+            self.logger.info(
+                "Target sink for '%s' is full (%s records). Draining...", stream, sink.current_size
+            )
+            self.drain_one(sink)
+        self._handle_max_record_age()
+        return True
 
     def _process_schema_message(self, message_dict: dict) -> None:
         """Keep the stream's bookmark properties; commit the stream's batch before its schema changes."""

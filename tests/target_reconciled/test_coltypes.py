@@ -1,14 +1,15 @@
-"""JSON schema -> DuckDB types, widening, and Arrow columns."""
+"""JSON schema -> DuckDB types, widening, and how values are loaded."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
-from target_reconciled.coltypes import arrow_column, column_type, widen
+from target_reconciled.coltypes import column_type, widen
+from tests.target_reconciled.harness import record, rows, run_inline, schema
 
 
 @pytest.mark.parametrize(
@@ -45,20 +46,34 @@ def test_widen_never_narrows() -> None:
     assert widen("VARCHAR", "BIGINT") == "VARCHAR"
 
 
-def test_arrow_columns_keep_money_exact_and_fall_back_to_text() -> None:
-    money = arrow_column([Decimal("12.34"), 5, None], "DECIMAL(38,9)")
-    assert money.type == pa.decimal128(38, 9)
-    assert money.to_pylist() == [Decimal("12.34"), Decimal(5), None]
-    precise = arrow_column([Decimal("1.0123456789012")], "DECIMAL(38,9)")
-    assert precise.to_pylist() == ["1.0123456789012"]  # the database rounds it when casting
-    stamps = arrow_column(
-        [dt.datetime(2026, 1, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=2)))], "TIMESTAMPTZ"
-    )
-    assert stamps.to_pylist()[0] == dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC)
-    assert arrow_column([[{"a": Decimal("1.5")}], None], "JSON").to_pylist() == ['[{"a":1.5}]', None]
-    assert arrow_column([1, "x", dt.date(2026, 1, 2), True], "VARCHAR").to_pylist() == [
-        "1",
-        "x",
-        "2026-01-02",
-        "true",
+def test_loaded_columns_keep_money_exact_and_fall_back_to_text(tmp_path: Path) -> None:
+    """What the Arrow columns used to guarantee, now through the bulk load: exact money, UTC, JSON text."""
+    props = {
+        "id": {"type": "integer"},
+        "money": {"type": ["number", "null"]},
+        "stamp": {"type": ["string", "null"], "format": "date-time"},
+        "data": {"type": ["array", "null"]},
+        "text": {"type": ["string", "integer", "boolean", "null"]},
+    }
+    lines = [schema("s", {"type": "object", "properties": props}, ["id"])]
+    values = [
+        {"id": 1, "money": 12.34, "stamp": "2026-01-01T10:00:00+02:00", "data": [{"a": 1.5}], "text": 1},
+        {"id": 2, "money": 5, "text": "x"},
+        {"id": 3, "money": 1.0123456789012, "text": True},
+        {"id": 4, "money": 12345678901234567890.123456789},
     ]
+    lines += [record("s", value) for value in values]
+    lines[4] = lines[4].replace("1.2345678901234567e+19", "12345678901234567890.123456789")
+    config = {"duckdb_path": str(tmp_path / "db.duckdb")}
+    run_inline(config, lines)
+    got = {row["id"]: row for row in rows(tmp_path / "db.duckdb", "s")}
+    assert [got[n]["money"] for n in (1, 2, 3, 4)] == [
+        Decimal("12.34"),
+        Decimal(5),
+        Decimal("1.012345679"),  # the database rounds to 9 places
+        Decimal("12345678901234567890.123456789"),  # exact: more digits than a double
+    ]
+    assert got[1]["stamp"] == dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC)
+    assert got[1]["data"] == '[{"a":1.5}]'
+    assert got[2]["data"] is None
+    assert [got[n]["text"] for n in (1, 2, 3)] == ["1", "x", "true"]

@@ -68,7 +68,7 @@ def test_two_runs_with_corrections_of_corrections(tmp_path: Path) -> None:
     assert set(now) == {'["A"]', '["B"]'}
     a = now['["A"]']
     assert a["transaction_id"] == "A"  # the root key, not the winner's
-    assert a["_reconciled_source_key"] == '["A3"]'
+    assert a["_reconciled_source_key"] == "A3"
     assert a["_reconciled_versions"] == 3
     assert a["sale_amount"] == Decimal("0.333333333")
     assert a["corrects_transaction_id"] == "A2"
@@ -118,7 +118,7 @@ def test_correction_before_its_original_in_an_earlier_run(tmp_path: Path) -> Non
     run_inline(config, invoca({"transaction_id": "C", "sale_amount": 1}))
     now = current(db)
     assert set(now) == {'["C"]'}
-    assert now['["C"]']["_reconciled_source_key"] == '["C3"]'
+    assert now['["C"]']["_reconciled_source_key"] == "C3"
     assert now['["C"]']["_reconciled_versions"] == 3
     assert now['["C"]']["sale_amount"] == 3
     links = rows(db, "_reconciled_links", order="key")
@@ -189,7 +189,7 @@ def test_history_false_keeps_bookkeeping_only(tmp_path: Path) -> None:
     assert "transactions__history" not in tables(db)
     now = current(db)
     assert set(now) == {'["C"]', '["D"]'}
-    assert now['["C"]']["_reconciled_source_key"] == '["C3"]'
+    assert now['["C"]']["_reconciled_source_key"] == "C3"
     assert now['["C"]']["sale_amount"] == 3
     kept = rows(db, "_reconciled_versions", order="_reconciled_seq")
     assert [(k["_reconciled_key"], k["_reconciled_root"]) for k in kept] == [

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from target_reconciled.model import Incoming, Plan, Store
 from target_reconciled.rules import StreamRules
+
+
+class BadRow(ValueError):  # noqa: N818 (what the sink catches, not a failure of the destination)
+    """A row of the batch cannot be loaded: ``line`` is its input line, ``reason`` what failed."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        """Name the row's line and the check it failed."""
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
 
 
 class Destination(ABC):
@@ -22,18 +32,19 @@ class Destination(ABC):
         """The committed bookkeeping of a stream, as the engine reads it."""
 
     @abstractmethod
-    def write(
-        self,
-        stream: str,
-        records: Sequence[Mapping[str, Any]],
-        batch: Sequence[Incoming],
-        plan: Plan,
-        table_versions: Sequence[int | None],
-    ) -> None:
-        """Apply one batch's plan in one transaction: all of it is committed, or none of it.
+    def stage(self, stream: str, payload: bytes, longest: int) -> list[Incoming]:
+        """Load one batch of raw records and return them as the engine sees them, in input order.
 
-        ``records``, ``batch`` and ``table_versions`` (the RECORD messages' ``version``) are
-        aligned by batch index.
+        ``payload`` is newline-delimited JSON, one ``{"l": line, "v": table version, "r": record}``
+        per record; ``longest`` is the length of its longest line. A row that cannot be loaded
+        raises ``BadRow`` naming its line.
+        """
+
+    @abstractmethod
+    def write(self, stream: str, plan: Plan, lines: list[int]) -> None:
+        """Apply the staged batch's plan in one transaction: all of it is committed, or none of it.
+
+        ``lines`` are the staged records' input lines, by batch index.
         """
 
     @abstractmethod

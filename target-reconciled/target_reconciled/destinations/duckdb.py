@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+import msgspec
 
-from target_reconciled.coltypes import arrow_column, column_type, reported_type, widen
-from target_reconciled.destinations.base import Destination
+from target_reconciled.coltypes import column_type, reported_type, widen
+from target_reconciled.destinations.base import BadRow, Destination
+from target_reconciled.destinations.staging import BATCH, literal, quote, stage_sql
 from target_reconciled.model import Incoming, Link, Plan, Stored
 from target_reconciled.rules import StreamRules
 
@@ -39,11 +42,6 @@ INTERNAL = {
     "_reconciled_versions": "stream VARCHAR, "
     + ", ".join(f"{name} {kind}" for name, kind in BOOKKEEPING.items()),
 }
-
-
-def quote(name: str) -> str:
-    """A quoted SQL identifier (any name: dashes, dots, quotes)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckDBError(RuntimeError):
@@ -100,9 +98,11 @@ class DuckDBDestination(Destination):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(path)
         # Bounded memory: a small buffer pool, two threads, and a checkpoint every 64 MB of WAL.
-        self.con.execute("SET memory_limit = '64MB'")
+        self.con.execute("SET memory_limit = '256MB'")
         self.con.execute("SET threads = 2")
         self.con.execute("SET checkpoint_threshold = '64MB'")
+        self.con.execute("SET TimeZone = 'UTC'")
+        self._files = tempfile.mkdtemp(prefix="target-reconciled-")
         self.schema = schema
         self.history = history
         self._columns: dict[str, dict[str, str]] = {}
@@ -131,13 +131,26 @@ class DuckDBDestination(Destination):
         rows = self.con.execute(sql, params or []).fetchall()
         return rows[0] if rows else None
 
+    def lists(self, name: str, columns: Mapping[str, tuple[str, Collection[Any]]]) -> None:
+        """Create temp table ``name`` from same-length Python lists, by column: ``{column: (type, values)}``.
+
+        The lists go through one JSON file, which DuckDB reads far faster than query parameters.
+        """
+        path = Path(self._files, f"{name}.json")
+        data = msgspec.json.encode({column: list(values) for column, (_, values) in columns.items()})
+        path.write_bytes(data)
+        types = ", ".join(f"{quote(column)}: '{kind}[]'" for column, (kind, _) in columns.items())
+        picks = ", ".join(f"unnest({quote(column)}) AS {quote(column)}" for column in columns)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT {picks} "
+            f"FROM read_json({literal(str(path))}, columns = {{{types}}}, "
+            f"maximum_object_size = {len(data) + 1})"
+        )
+
     def select_in(self, sql: str, params: list[Any], values: Collection[str]) -> list[tuple[Any, ...]]:
         """Run ``sql`` with the values as the one-column relation ``_reconciled_q(v)``."""
-        self.con.register("_reconciled_q", pa.table({"v": pa.array(list(values), pa.string())}))
-        try:
-            return self.con.execute(sql, params).fetchall()
-        finally:
-            self.con.unregister("_reconciled_q")
+        self.lists("_reconciled_q", {"v": ("VARCHAR", values)})
+        return self.con.execute(sql, params).fetchall()
 
     def versions_source(self, stream: str) -> tuple[str, str, list[Any]]:
         """Table, filter (on alias ``v``) and parameters of the rows that answer ``Store.versions``."""
@@ -205,88 +218,87 @@ class DuckDBDestination(Destination):
         """The committed bookkeeping of a stream."""
         return DuckDBStore(self, stream)
 
-    def _staged(
-        self, stream: str, records: Sequence[Mapping[str, Any]], batch: Sequence[Incoming], plan: Plan
-    ) -> pa.Table:
-        """The plan's new rows, column by column: data as c0..cN, then the bookkeeping columns."""
-        picked = [records[index] for index, _, _ in plan.rows]
-        arrays = {
-            f"c{n}": arrow_column([record.get(column) for record in picked], kind)
-            for n, (column, kind) in enumerate(self._columns[stream].items())
-        }
-        news = [batch[index] for index, _, _ in plan.rows]
-        arrays["_reconciled_root"] = pa.array([root for _, _, root in plan.rows], pa.string())
-        arrays["_reconciled_seq"] = pa.array([seq for _, seq, _ in plan.rows], pa.int64())
-        arrays["_reconciled_key"] = pa.array([item.key for item in news], pa.string())
-        arrays["_reconciled_corrects"] = pa.array([item.corrects for item in news], pa.string())
-        arrays["_reconciled_order"] = pa.array([item.order for item in news], pa.string())
-        arrays["_reconciled_digest"] = pa.array([item.digest for item in news], pa.string())
-        return pa.table(arrays)
+    def stage(self, stream: str, payload: bytes, longest: int) -> list[Incoming]:
+        """Load a batch file's records (see ``staging``) and return them, as the engine sees them, by line.
 
-    def write(
-        self,
-        stream: str,
-        records: Sequence[Mapping[str, Any]],
-        batch: Sequence[Incoming],
-        plan: Plan,
-        table_versions: Sequence[int | None],
-    ) -> None:
-        """Append history, upsert links, apply remaps, replace changed current rows: one transaction."""
-        staged = {
-            "_reconciled_new": self._staged(stream, records, batch, plan),
-            "_reconciled_links_new": pa.table(
-                {
-                    "key": pa.array(list(plan.links), pa.string()),
-                    "parent": pa.array([link.parent for link in plan.links.values()], pa.string()),
-                    "root": pa.array([link.root for link in plan.links.values()], pa.string()),
-                }
-            ),
-            "_reconciled_remaps": pa.table(
-                {
-                    "old": pa.array(list(plan.remaps), pa.string()),
-                    "new": pa.array(list(plan.remaps.values()), pa.string()),
-                }
-            ),
-            "_reconciled_winners": pa.table(
-                {
-                    "root": pa.array(list(plan.current), pa.string()),
-                    "seq": pa.array([w.seq for w in plan.current.values()], pa.int64()),
-                    "versions": pa.array([w.versions for w in plan.current.values()], pa.int64()),
-                }
-            ),
-            "_reconciled_seen_new": self._seen(batch, table_versions),
-        }
-        for name, table in staged.items():
-            self.con.register(name, table)
-        try:
-            with self._transaction():
-                self._apply(stream, plan)
-        finally:
-            for name in staged:
-                self.con.unregister(name)
-
-    @staticmethod
-    def _seen(batch: Sequence[Incoming], table_versions: Sequence[int | None]) -> pa.Table:
-        latest: dict[str, int] = {}
-        for item, version in zip(batch, table_versions, strict=True):
-            if version is not None and version > latest.get(item.key, version - 1):
-                latest[item.key] = version
-        return pa.table(
-            {"key": pa.array(list(latest), pa.string()), "v": pa.array(list(latest.values()), pa.int64())}
+        Raises ``BadRow`` for the first row (by line) that cannot be loaded; ``longest`` is the
+        length of the payload's longest line.
+        """
+        path = Path(self._files, "batch.json")
+        path.write_bytes(payload)
+        self.con.execute(stage_sql(str(path), self._columns[stream], self._rules[stream], longest))
+        path.unlink()
+        bad = self.one(
+            f"SELECT _reconciled_line, _reconciled_bad FROM {BATCH} "
+            "WHERE _reconciled_bad IS NOT NULL ORDER BY _reconciled_line LIMIT 1"
         )
+        if bad is not None:
+            raise BadRow(*bad)
+        rows = self.con.execute(
+            "SELECT _reconciled_key, _reconciled_corrects, _reconciled_order, _reconciled_digest "
+            f"FROM {BATCH} ORDER BY _reconciled_line"
+        ).fetchall()
+        return [Incoming(*row) for row in rows]
+
+    def write(self, stream: str, plan: Plan, lines: list[int]) -> None:
+        """Append history, upsert links, apply remaps, replace changed current rows: one transaction.
+
+        ``lines`` are the input lines of the staged batch, by batch index.
+        """
+        self.lists(
+            "_reconciled_rows",
+            {
+                "line": ("BIGINT", [lines[index] for index, _, _ in plan.rows]),
+                "seq": ("BIGINT", [seq for _, seq, _ in plan.rows]),
+                "root": ("VARCHAR", [root for _, _, root in plan.rows]),
+            },
+        )
+        self.lists(
+            "_reconciled_links_new",
+            {
+                "key": ("VARCHAR", list(plan.links)),
+                "parent": ("VARCHAR", [link.parent for link in plan.links.values()]),
+                "root": ("VARCHAR", [link.root for link in plan.links.values()]),
+            },
+        )
+        self.lists(
+            "_reconciled_remaps",
+            {"old": ("VARCHAR", list(plan.remaps)), "new": ("VARCHAR", list(plan.remaps.values()))},
+        )
+        self.lists(
+            "_reconciled_winners",
+            {
+                "root": ("VARCHAR", list(plan.current)),
+                "seq": ("BIGINT", [w.seq for w in plan.current.values()]),
+                "versions": ("BIGINT", [w.versions for w in plan.current.values()]),
+            },
+        )
+        names = "".join(f"b.{quote(column)}, " for column in self._columns[stream])
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _reconciled_new AS SELECT {names}n.root AS _reconciled_root, "
+            "n.seq AS _reconciled_seq, b._reconciled_key, b._reconciled_corrects, b._reconciled_order, "
+            f"b._reconciled_digest FROM _reconciled_rows n JOIN {BATCH} b ON b._reconciled_line = n.line"
+        )
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _reconciled_seen_new AS "
+            "SELECT _reconciled_key AS key, max(_reconciled_version) AS v "
+            f"FROM {BATCH} WHERE _reconciled_version IS NOT NULL GROUP BY _reconciled_key"
+        )
+        with self._transaction():
+            self._apply(stream, plan)
 
     def _apply(self, stream: str, plan: Plan) -> None:
         execute = self.con.execute
         columns = self._columns[stream]
         names = ", ".join(quote(column) for column in columns)
-        casts = "".join(f'CAST(n."c{i}" AS {kind}), ' for i, kind in enumerate(columns.values()))
+        data = "".join(f"{quote(column)}, " for column in columns)
         book = ", ".join(BOOKKEEPING)
         versions, where, params = self.versions_source(stream)
         if plan.rows:
             if self.history:
                 execute(
                     f"INSERT INTO {versions} ({names}{', ' if names else ''}{book}, _reconciled_at) "
-                    f"SELECT {casts}{book}, get_current_timestamp() FROM _reconciled_new n"
+                    f"SELECT {data}{book}, get_current_timestamp() FROM _reconciled_new"
                 )
             else:
                 execute(
@@ -339,13 +351,14 @@ class DuckDBDestination(Destination):
         current = self.table(stream)
         columns = self._columns[stream]
         key = self._rules[stream].key
+        shown, canonical = source_key_forms(len(key))
         versions, where, params = self.versions_source(stream)
         execute(
             "CREATE OR REPLACE TEMP TABLE _reconciled_changed AS SELECT w.root, w.seq, w.versions, "
             "v._reconciled_key AS key, v._reconciled_digest AS digest "
             f"FROM _reconciled_winners w JOIN {versions} v ON v._reconciled_seq = w.seq AND {where} "
             f"LEFT JOIN {current} c ON c._reconciled_root = w.root WHERE c._reconciled_root IS NULL "
-            "OR c._reconciled_source_key IS DISTINCT FROM v._reconciled_key "
+            f"OR c._reconciled_source_key IS DISTINCT FROM {shown('v._reconciled_key')} "
             "OR c._reconciled_digest IS DISTINCT FROM v._reconciled_digest "
             "OR c._reconciled_versions IS DISTINCT FROM w.versions",
             params,
@@ -364,16 +377,15 @@ class DuckDBDestination(Destination):
             )
             match = "s._reconciled_seq = w.seq"
         else:
-            pairs = enumerate(columns.items())
-            staged = "".join(f'CAST(n."c{i}" AS {kind}) AS {quote(name)}, ' for i, (name, kind) in pairs)
             listed = "".join(f"{quote(column)}, " for column in columns)
             source = (
-                f"SELECT {staged}_reconciled_key, _reconciled_digest FROM _reconciled_new n UNION ALL "
-                f"SELECT {listed}_reconciled_source_key, _reconciled_digest FROM {current}"
+                f"SELECT {listed}_reconciled_key, _reconciled_digest FROM _reconciled_new UNION ALL "
+                f"SELECT {listed}{canonical('_reconciled_source_key')}, _reconciled_digest FROM {current}"
             )
             match = "s._reconciled_key = w.key AND s._reconciled_digest = w.digest"
         execute(
-            f"CREATE OR REPLACE TEMP TABLE _reconciled_next AS SELECT {''.join(picks)}w.key, w.versions, "
+            f"CREATE OR REPLACE TEMP TABLE _reconciled_next AS SELECT {''.join(picks)}{shown('w.key')}, "
+            "w.versions, "
             "get_current_timestamp(), w.root, w.digest "
             f"FROM _reconciled_changed w JOIN ({source}) s ON {match}"
         )
@@ -402,5 +414,17 @@ class DuckDBDestination(Destination):
             )
 
     def close(self) -> None:
-        """Checkpoint and close the database."""
+        """Checkpoint and close the database; remove the batch files."""
         self.con.close()
+        shutil.rmtree(self._files, ignore_errors=True)
+
+
+def source_key_forms(key_columns: int) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """SQL for ``_reconciled_source_key`` from canonical key text, and back.
+
+    A one-column key (or a keyless stream's digest) is shown as its plain value (``A3``), a
+    composite key as its canonical text (``["A","3"]``); both forms convert back exactly.
+    """
+    if key_columns > 1:
+        return (lambda text: text), (lambda shown: shown)
+    return (lambda text: f"json_extract_string({text}, '$[0]')"), (lambda shown: f"to_json([{shown}])")
