@@ -171,6 +171,10 @@ def plan(rules: StreamRules, batch: Sequence[Incoming], store: Store) -> Plan:
 
     for root in changed:
         versions = groups[root]
+        if len(versions) == 1:
+            # The common case, a new root: its one version wins (no key is its own parent).
+            result.current[root] = Winner(versions[0][2], 1)
+            continue
         candidates = _leaves(versions, links) if rules.mode == "corrections" else versions
         result.current[root] = Winner(max(candidates, key=rank)[2], len(versions))
     return result

@@ -31,9 +31,23 @@ _PARSERS: dict[str, t.Callable[[str], t.Any]] = {
     "date": date_fromisoformat,
     "time": time_fromisoformat,
 }
-_LONG_NUMBER = re.compile(rb"[\d.]{17,}")
-"""A number that may have more significant digits than a double (DuckDB reads JSON numbers as doubles)."""
+_DIGITS = bytes(0 if chr(byte) in "0123456789." else 1 for byte in range(256))
+"""Maps digits and dots to 0, every other byte to 1: a run of 17 zeros marks a long number."""
+_LONG_RUN = bytes(17)
+
+
+def _has_long_number(data: bytes | msgspec.Raw) -> bool:
+    """Whether ``data`` holds a number that may have more significant digits than a double.
+
+    DuckDB reads JSON numbers as doubles. A run of 17 or more digits and dots is looked for
+    (``bytes.translate`` and a substring search: far faster than a regular expression).
+    """
+    return _LONG_RUN in bytes(data).translate(_DIGITS)
+
+
 _INDEX = re.compile(r"at `\$\[(\d+)\]")
+_VALIDATE_CHUNK = 1000
+"""Records validated per call: enough to amortise the call, few enough to keep their objects small."""
 
 
 def _iso(value: t.Any) -> t.Any:
@@ -167,11 +181,14 @@ class ReconciledSink(BatchSink):
             for index in self._unchecked:
                 self._explain(index, None)
             return
-        try:
-            self._decoder.decode(b"[" + b",".join([self._raws[i] for i in self._unchecked]) + b"]")
-        except msgspec.ValidationError as exc:
-            found = _INDEX.search(str(exc))
-            self._explain(self._unchecked[int(found.group(1))] if found else self._unchecked[0], str(exc))
+        # In chunks: the decoded records of a chunk are dropped before the next (bounded memory).
+        for start in range(0, len(self._unchecked), _VALIDATE_CHUNK):
+            chunk = self._unchecked[start : start + _VALIDATE_CHUNK]
+            try:
+                self._decoder.decode(b"[" + b",".join([self._raws[i] for i in chunk]) + b"]")
+            except msgspec.ValidationError as exc:
+                found = _INDEX.search(str(exc))
+                self._explain(chunk[int(found.group(1))] if found else chunk[0], str(exc))
 
     def _payload(self) -> tuple[bytes, int]:
         """The batch as newline-delimited ``{"l": line, "v": version, "r": record}`` (see ``staging``).
@@ -180,10 +197,10 @@ class ReconciledSink(BatchSink):
         with their decimals as strings, which the database casts exactly.
         """
         payload, longest = self._join(self._raws)
-        if not _LONG_NUMBER.search(payload):
+        if not _has_long_number(payload):
             return payload, longest
         return self._join(
-            [exact_json(sdk_decoder.decode(raw)) if _LONG_NUMBER.search(raw) else raw for raw in self._raws]
+            [exact_json(sdk_decoder.decode(raw)) if _has_long_number(raw) else raw for raw in self._raws]
         )
 
     def _join(self, raws: list[bytes | msgspec.Raw]) -> tuple[bytes, int]:

@@ -10,15 +10,29 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import msgspec
 
 from target_reconciled.coltypes import column_type, reported_type, widen
 from target_reconciled.destinations.base import BadRow, Destination
-from target_reconciled.destinations.staging import BATCH, literal, quote, stage_sql
+from target_reconciled.destinations.staging import BATCH, quote, stage_sql
 from target_reconciled.model import Incoming, Link, Plan, Stored
 from target_reconciled.rules import StreamRules
 
 PREFIX = "_reconciled_"
+MEMORY_MB = 64
+"""DuckDB's memory limit, in MB, before the per-column share (see ``_limit_memory``)."""
+MEMORY_MB_PER_COLUMN = 1
+CHECKPOINT_THRESHOLD = "16MB"
+TEMP_TABLES = (
+    BATCH,
+    "_reconciled_q",
+    "_reconciled_rows",
+    "_reconciled_links_new",
+    "_reconciled_remaps",
+    "_reconciled_winners",
+    "_reconciled_new",
+    "_reconciled_seen_new",
+)
+"""The per-batch temp tables, dropped once the batch is written."""
 CURRENT_META = {
     "_reconciled_source_key": "VARCHAR",
     "_reconciled_versions": "BIGINT",
@@ -97,10 +111,14 @@ class DuckDBDestination(Destination):
         """Open (or create) the database file and the schema."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(path)
-        # Bounded memory: a small buffer pool, two threads, and a checkpoint every 64 MB of WAL.
-        self.con.execute("SET memory_limit = '256MB'")
+        # Bounded memory: a small buffer pool (sized by the widest stream, see ``_limit_memory``),
+        # two threads, no insertion order kept (every read that needs an order sorts), and a
+        # checkpoint every 16 MB of WAL (appended rows stay in memory until checkpointed).
+        self._widest = 0
+        self._limit_memory(0)
         self.con.execute("SET threads = 2")
-        self.con.execute("SET checkpoint_threshold = '64MB'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.con.execute("SET TimeZone = 'UTC'")
         self._files = tempfile.mkdtemp(prefix="target-reconciled-")
         self.schema = schema
@@ -134,17 +152,12 @@ class DuckDBDestination(Destination):
     def lists(self, name: str, columns: Mapping[str, tuple[str, Collection[Any]]]) -> None:
         """Create temp table ``name`` from same-length Python lists, by column: ``{column: (type, values)}``.
 
-        The lists go through one JSON file, which DuckDB reads far faster than query parameters.
+        Each column is one list parameter (``read_json`` would reserve 32 MB of the memory limit).
         """
-        path = Path(self._files, f"{name}.json")
-        data = msgspec.json.encode({column: list(values) for column, (_, values) in columns.items()})
-        path.write_bytes(data)
-        types = ", ".join(f"{quote(column)}: '{kind}[]'" for column, (kind, _) in columns.items())
-        picks = ", ".join(f"unnest({quote(column)}) AS {quote(column)}" for column in columns)
+        picks = ", ".join(f"unnest(?::{kind}[]) AS {quote(column)}" for column, (kind, _) in columns.items())
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT {picks} "
-            f"FROM read_json({literal(str(path))}, columns = {{{types}}}, "
-            f"maximum_object_size = {len(data) + 1})"
+            f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT {picks}",
+            [list(values) for _, values in columns.values()],
         )
 
     def select_in(self, sql: str, params: list[Any], values: Collection[str]) -> list[tuple[Any, ...]]:
@@ -213,6 +226,17 @@ class DuckDBDestination(Destination):
             self.con.execute(f"UPDATE {streams} SET rules = ? WHERE stream = ?", [rules.describe(), stream])
         self._columns[stream] = columns
         self._rules[stream] = rules
+        self._limit_memory(len(columns))
+
+    def _limit_memory(self, columns: int) -> None:
+        """Set DuckDB's memory limit for streams of up to ``columns`` data columns.
+
+        A batch's temp tables take about 0.5 MB per column however few their rows (a block per
+        column segment and validity), and ``read_json`` reserves 32 MB (mostly never touched).
+        """
+        self._widest = max(self._widest, columns)
+        limit = MEMORY_MB + MEMORY_MB_PER_COLUMN * (self._widest + len(HISTORY_META))
+        self.con.execute(f"SET memory_limit = '{limit}MB'")
 
     def store(self, stream: str) -> DuckDBStore:
         """The committed bookkeeping of a stream."""
@@ -286,6 +310,8 @@ class DuckDBDestination(Destination):
         )
         with self._transaction():
             self._apply(stream, plan)
+        for name in TEMP_TABLES:
+            self.con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
 
     def _apply(self, stream: str, plan: Plan) -> None:
         execute = self.con.execute

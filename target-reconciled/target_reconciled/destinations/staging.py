@@ -122,10 +122,9 @@ def stage_sql(path: str, columns: Mapping[str, str], rules: StreamRules, longest
         corrects = f"CASE WHEN {target} IS NULL OR {target} = '' THEN NULL ELSE to_json([{part}]) END"
     items = [row.order_item(name, kind) for name, kind in zip(rules.order_columns, rules.kinds, strict=True)]
     order = f"to_json([{', '.join(items)}]::VARCHAR[])" if items else "'[]'"
-    content = " || ".join(
-        f"CASE WHEN {quote(name)} IS NULL THEN '' "
-        f"ELSE {literal(msgspec.json.encode(name).decode() + ':')} || "
-        f"to_json(CAST({quote(name)} AS VARCHAR)) END"
+    # One concat (it skips nulls: a null column adds nothing), not a chain of || (a new string per step).
+    content = ", ".join(
+        f"{literal(msgspec.json.encode(name).decode() + ':')} || to_json(CAST({quote(name)} AS VARCHAR))"
         for name in sorted(columns)
         if not name.startswith("_sdc_")
     )
@@ -141,7 +140,7 @@ def stage_sql(path: str, columns: Mapping[str, str], rules: StreamRules, longest
         f"{key} AS _reconciled_key, {corrects} AS _reconciled_corrects, {order} AS _reconciled_order, "
         f"{bad} AS _reconciled_bad FROM ({raw})"
     )
-    digest = "md5(" + (content or "''") + ")"
+    digest = f"md5(concat({content}))" if content else "md5('')"
     keyless = "" if rules.key else " REPLACE (to_json([_reconciled_digest]) AS _reconciled_key)"
     return (
         f"CREATE OR REPLACE TEMP TABLE {BATCH} AS SELECT *{keyless} FROM "
