@@ -20,7 +20,7 @@ from target_reconciled.rules import StreamRules
 PREFIX = "_reconciled_"
 MEMORY_MB = 64
 """DuckDB's memory limit, in MB, before the per-column share (see ``_limit_memory``)."""
-MEMORY_MB_PER_COLUMN = 1
+MEMORY_MB_PER_COLUMN = 2
 CHECKPOINT_THRESHOLD = "16MB"
 TEMP_TABLES = (
     BATCH,
