@@ -12,7 +12,7 @@ Semantics (design §5), as implemented here:
 - Accepting ``k -> p`` moves k's group (k is its root) under p's root: ``remaps[k] = final root``.
   Remaps are emitted only for roots something is stored under, always to final roots. A
   destination must also drop the current row of every remapped-away root.
-- Replays (same key and digest as a stored row or an earlier row of the batch) get no sequence.
+- Replays (same key and digest as a stored row or an earlier row of the batch) are not stored.
 - Winners: ``corrections`` mode picks, among versions of leaf keys (keys no key of the group has
   as its parent), the greatest (order, sequence); other modes the greatest over all versions.
   Null order values sort lowest.
@@ -39,8 +39,8 @@ Version = tuple[str, str, int]
 """(key, encoded order, sequence) of a stored or new version."""
 
 
-def incoming(rules: StreamRules, record: Mapping[str, Any]) -> Incoming:
-    """What the engine needs of one record: key, corrects, order and content digest.
+def incoming(rules: StreamRules, record: Mapping[str, Any], seq: int) -> Incoming:
+    """What the engine needs of one record, arriving with sequence ``seq``: key, corrects, order, digest.
 
     The digest covers the record's content in canonical form, without ``_sdc_*`` columns, so a
     replay extracted again is still recognised. A missing key value raises ``BadKey``.
@@ -60,7 +60,7 @@ def incoming(rules: StreamRules, record: Mapping[str, Any]) -> Incoming:
         for name in dropped:
             del content[name]
     digest = _blake2b(_canonical(content), digest_size=16).hexdigest()
-    return Incoming(key, corrects, order, digest)
+    return Incoming(key, corrects, order, digest, seq)
 
 
 @functools.lru_cache(maxsize=256)
@@ -146,16 +146,13 @@ def plan(rules: StreamRules, batch: Sequence[Incoming], store: Store) -> Plan:
             result.remaps[version.root] = final
 
     changed = dict.fromkeys(merges.values())
-    seq = store.next_seq()
     for index, (item, root) in enumerate(zip(batch, roots, strict=True)):
         if (item.key, item.digest) in seen:
             continue
         seen.add((item.key, item.digest))
-        result.rows.append((index, seq, root))
-        groups.setdefault(root, []).append((item.key, item.order, seq))
+        result.rows.append((index, item.seq, root))
+        groups.setdefault(root, []).append((item.key, item.order, item.seq))
         changed[root] = None
-        seq += 1
-    result.next_seq = seq
 
     if rules.mode == "corrections":
         missing = {key for root in changed for key, _, _ in groups[root] if key not in links}

@@ -13,13 +13,16 @@ class Incoming:
 
     ``key`` and ``corrects`` are canonical key texts (``key_text``); ``order`` is the encoded
     version order of the row (``encode_order``); ``digest`` identifies its content, so a replayed
-    row (same key, same digest) is recognised.
+    row (same key, same digest) is recognised. ``seq`` is the row's arrival sequence, given by
+    the destination: greater than every stored one and increasing in input order (a row the
+    engine drops as a replay leaves its number unused).
     """
 
     key: str
     corrects: str | None
     order: str
     digest: str
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +65,12 @@ class Plan:
       link is its own root.
     - ``current``: the winner of every root whose current row may have changed (its row is found
       by ``seq`` in the history or among ``rows``).
-    - ``next_seq``: the first sequence number of the next batch.
     """
 
     rows: list[tuple[int, int, str]] = field(default_factory=list)
     links: dict[str, Link] = field(default_factory=dict)
     remaps: dict[str, str] = field(default_factory=dict)
     current: dict[str, Winner] = field(default_factory=dict)
-    next_seq: int = 1
 
 
 class Store(Protocol):
@@ -81,8 +82,4 @@ class Store(Protocol):
 
     def versions(self, roots: Collection[str]) -> list[Stored]:
         """Every stored version under these roots."""
-        ...
-
-    def next_seq(self) -> int:
-        """The next arrival sequence number (1 for a new stream)."""
         ...

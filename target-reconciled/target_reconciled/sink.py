@@ -14,6 +14,7 @@ from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.sinks import BatchSink
 
 from target_reconciled import engine
+from target_reconciled.batchfile import BatchFile
 from target_reconciled.destinations.base import BadRow
 from target_reconciled.reader import locate
 from target_reconciled.rules import StreamRules, resolve_rules
@@ -74,14 +75,16 @@ class RecordError(ValueError):
 
 
 class ReconciledSink(BatchSink):
-    """Buffers up to ``batch_size_rows`` records (default 10,000) and writes them as one transaction.
+    """Writes records to a batch file as they arrive; each full batch is written in one transaction.
 
     Records arrive raw, as read (``add_raw``, the target's fast path), or as dicts the SDK has
-    validated (``process_record``). A batch is validated in one call (``validator.batch_decoder``),
-    loaded and typed by the database, planned by the engine and written in one transaction.
+    validated (``process_record``). Raw records are validated a chunk at a time
+    (``validator.batch_decoder``) before they go to the file. A full batch is handed to the
+    target's writer thread: loaded and typed by the database, planned by the engine and written
+    in one transaction, while the next batch is read.
     """
 
-    MAX_SIZE_DEFAULT = 10_000
+    MAX_SIZE_DEFAULT = 25_000
 
     def __init__(
         self,
@@ -90,7 +93,7 @@ class ReconciledSink(BatchSink):
         schema: dict,
         key_properties: t.Sequence[str] | None,
     ) -> None:
-        """Bind the sink to its target's destination and reader."""
+        """Bind the sink to its target's destination, writer and reader."""
         super().__init__(target, stream_name, schema, key_properties)
         self._target = target
         self._destination = target.destination
@@ -102,10 +105,8 @@ class ReconciledSink(BatchSink):
             if (kind := get_datelike_property_type(prop)) in _PARSERS
         }
         self._decoder = batch_decoder(self.schema) if self.validate_schema else None
-        self._raws: list[bytes | msgspec.Raw] = []
-        self._lines: list[int] = []
-        self._versions: list[int | None] = []
-        self._unchecked: list[int] = []  # indices of raw records not validated yet
+        self._file: BatchFile | None = None
+        self._chunk: list[tuple[int, int | None, msgspec.Raw]] = []  # raw records not validated yet
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """A compiled validator, unless ``validate_records`` is off."""
@@ -137,97 +138,107 @@ class ReconciledSink(BatchSink):
                 override,
             )
         self.logger.info("%s", self.rules.describe())
+        self._target.writer.wait()
         self._destination.prepare(self.stream_name, self.schema, self.rules)
 
+    def _batch_file(self) -> BatchFile:
+        if self._file is None:
+            self._file = BatchFile(self._target.spool)
+        return self._file
+
     def add_raw(self, record: msgspec.Raw, line: int, version: int | None) -> None:
-        """Buffer a RECORD message's record as read, with its input line and table version."""
+        """Take a RECORD message's record as read, with its input line and table version."""
         if self._pending_batch is None:
             self._get_context({})
-        self._unchecked.append(len(self._raws))
-        self._raws.append(record)
-        self._lines.append(line)
-        self._versions.append(version)
+        self._chunk.append((line, version, record))
+        if len(self._chunk) == _VALIDATE_CHUNK:
+            self._flush_chunk()
         self.tally_record_read()
         self.record_counter_metric.increment()
 
     def process_record(self, record: dict, context: dict) -> None:
-        """Buffer a record the SDK has validated and parsed (the path with stream maps or metadata)."""
+        """Take a record the SDK has validated and parsed (the path with stream maps or metadata)."""
+        self._flush_chunk()
         reader = self._target.message_reader
-        self._raws.append(exact_json(record))
-        self._lines.append(reader.line_number)
-        self._versions.append(reader.message.get("version"))
+        self._batch_file().add(reader.line_number, reader.message.get("version"), exact_json(record))
+
+    def _flush_chunk(self) -> None:
+        """Validate the raw records of the chunk and append them to the batch file."""
+        chunk, self._chunk = self._chunk, []
+        if not chunk:
+            return
+        joined = self._validate(chunk) or b",".join([raw for _, _, raw in chunk])
+        batch = self._batch_file()
+        if not _has_long_number(joined):
+            for line, version, raw in chunk:
+                batch.add(line, version, raw)
+            return
+        for line, version, raw in chunk:
+            batch.add(line, version, exact_json(sdk_decoder.decode(raw)) if _has_long_number(raw) else raw)
+
+    def _validate(self, chunk: list[tuple[int, int | None, msgspec.Raw]]) -> bytes | None:
+        """Validate raw records: in one call for simple schemas, else one by one.
+
+        Returns the records joined as a JSON array when that call was made.
+        """
+        if not self.validate_schema:
+            return None
+        if self._decoder is None:
+            for line, _, raw in chunk:
+                self._explain(line, raw, None, validate=True)
+            return None
+        joined = b"[" + b",".join([raw for _, _, raw in chunk]) + b"]"
+        try:
+            self._decoder.decode(joined)
+        except msgspec.ValidationError as exc:
+            found = _INDEX.search(str(exc))
+            line, _, raw = chunk[int(found.group(1))] if found else chunk[0]
+            self._explain(line, raw, str(exc), validate=True)
+        return joined
 
     def process_batch(self, context: dict) -> None:
-        """Validate, load and plan the batch against the committed state; write it in one transaction."""
-        if not self._raws:
+        """Hand the batch file to the writer thread: load, plan and write it in one transaction."""
+        self._flush_chunk()
+        batch_file, self._file = self._file, None
+        if batch_file is None or not len(batch_file):
             return
+        self._target.writer.submit(lambda: self._write(batch_file))
+
+    def _write(self, batch_file: BatchFile) -> None:
+        """Load the batch, plan what the database did not settle, write it all (the writer's job)."""
         try:
-            self._validate()
+            batch = batch_file.close()
             try:
-                batch = self._destination.stage(self.stream_name, *self._payload())
+                pending = self._destination.load(self.stream_name, batch)
             except BadRow as exc:
-                self._explain(self._lines.index(exc.line), exc.reason)
-            plan = engine.plan(self.rules, batch, self._destination.store(self.stream_name))
-            self._destination.write(self.stream_name, plan, self._lines)
-            self.tally_duplicate_merged(len(batch) - len(plan.rows))
+                self._explain(exc.line, batch_file.record(exc.line), exc.reason, validate=False)
+            plan = engine.plan(self.rules, pending, self._destination.store(self.stream_name))
+            self._destination.write(self.stream_name, plan)
+            self.tally_duplicate_merged(len(pending) - len(plan.rows))
+        except Exception as exc:
+            locate(exc, f"stream {self.stream_name!r}, batch of {batch_file.describe()}")
+            raise
         finally:
-            self._raws, self._lines, self._versions, self._unchecked = [], [], [], []
+            batch_file.remove()
 
-    def _validate(self) -> None:
-        """Validate the records read raw: in one call for simple schemas, else one by one."""
-        if not self._unchecked or not self.validate_schema:
-            return
-        if self._decoder is None:
-            for index in self._unchecked:
-                self._explain(index, None)
-            return
-        # In chunks: the decoded records of a chunk are dropped before the next (bounded memory).
-        for start in range(0, len(self._unchecked), _VALIDATE_CHUNK):
-            chunk = self._unchecked[start : start + _VALIDATE_CHUNK]
-            try:
-                self._decoder.decode(b"[" + b",".join([self._raws[i] for i in chunk]) + b"]")
-            except msgspec.ValidationError as exc:
-                found = _INDEX.search(str(exc))
-                self._explain(chunk[int(found.group(1))] if found else chunk[0], str(exc))
+    def _explain(self, line: int, raw: bytes | msgspec.Raw, reason: str | None, *, validate: bool) -> None:
+        """Raise the error of the record read at ``line`` as the SDK's per-record checks word it.
 
-    def _payload(self) -> tuple[bytes, int]:
-        """The batch as newline-delimited ``{"l": line, "v": version, "r": record}`` (see ``staging``).
-
-        Also returns the length of the longest line. Records with a long number are re-encoded
-        with their decimals as strings, which the database casts exactly.
+        The checks are those of a record read one by one: schema validation (if ``validate``),
+        date parsing, key properties, then the engine's key and version values. If they all
+        pass, the error is ``reason`` (what the batch check found); with no reason, the record
+        is fine.
         """
-        payload, longest = self._join(self._raws)
-        if not _has_long_number(payload):
-            return payload, longest
-        return self._join(
-            [exact_json(sdk_decoder.decode(raw)) if _has_long_number(raw) else raw for raw in self._raws]
-        )
-
-    def _join(self, raws: list[bytes | msgspec.Raw]) -> tuple[bytes, int]:
-        lines = [
-            b'{"l":%d,"v":%s,"r":%b}' % (line, b"null" if version is None else b"%d" % version, raw)
-            for line, version, raw in zip(self._lines, self._versions, raws, strict=True)
-        ]
-        return b"\n".join(lines), max(map(len, lines))
-
-    def _explain(self, index: int, reason: str | None) -> None:
-        """Raise the error of the record at ``index`` as the SDK's per-record checks word it.
-
-        The checks are those of a record read one by one: schema validation, date parsing, key
-        properties, then the engine's key and version values. If they all pass, the error is
-        ``reason`` (what the batch check found); with no reason, the record is fine.
-        """
-        line = self._lines[index]
         where = f"line {line} (stream {self.stream_name!r})"
         try:
-            record = sdk_decoder.decode(self._raws[index])
+            record = sdk_decoder.decode(raw)
             if not isinstance(record, dict):
-                raise RecordError(f"record is not a JSON object: {bytes(self._raws[index])[:200]!r}")
-            if index in self._unchecked:
+                raise RecordError(f"record is not a JSON object: {bytes(raw)[:200]!r}")
+            if validate:
                 self._remove_sdc_metadata_from_record(record)
                 self._validate_and_parse(record)
             self._singer_validate_message(record)
-            engine.incoming(self.rules, record)
+            engine.incoming(self.rules, record, 0)
             if reason is not None:
                 raise RecordError(f"cannot load the record: {reason}")
         except Exception as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import typing as t
 
 from singer_sdk import Target
@@ -13,6 +14,7 @@ from target_reconciled.destinations.base import Destination
 from target_reconciled.destinations.duckdb import DuckDBDestination
 from target_reconciled.reader import LineReader, locate
 from target_reconciled.sink import ReconciledSink
+from target_reconciled.writer import Writer
 
 if t.TYPE_CHECKING:
     from msgspec import Raw
@@ -104,6 +106,10 @@ class TargetReconciled(Target):
             raise ConfigValidationError(message, errors=[message])
         self.max_parallelism = 1  # one DuckDB connection: sinks drain one after the other
         self.bookmarks: dict[str, list[str]] = {}
+        self.writer = Writer()
+        self._spool = tempfile.TemporaryDirectory(prefix="target-reconciled-")
+        self.spool = self._spool.name
+        """Where sinks write their batch files (see ``batchfile``)."""
         self.destination: Destination = DuckDBDestination(
             self.config.get("duckdb_path", "output/reconciled.duckdb"),
             self.config.get("default_target_schema") or "main",
@@ -134,6 +140,22 @@ class TargetReconciled(Target):
         self._handle_max_record_age()
         return True
 
+    def listen(self, file_input: t.IO[str] | None = None) -> None:
+        """Process the input; on an error, let the batch being written finish first (committed or not)."""
+        try:
+            super().listen(file_input)
+        except BaseException:
+            try:
+                self.writer.wait()
+            except Exception:
+                self.logger.exception("the batch being written failed too")
+            raise
+
+    def _write_state_message(self, state: dict) -> None:
+        """Emit STATE once every batch before it is committed."""
+        self.writer.wait()
+        super()._write_state_message(state)
+
     def _process_schema_message(self, message_dict: dict) -> None:
         """Keep the stream's bookmark properties; commit the stream's batch before its schema changes."""
         stream = message_dict.get("stream")
@@ -161,13 +183,16 @@ class TargetReconciled(Target):
                 self.logger.info("ACTIVATE_VERSION ignored for %s (disabled)", stream_map.stream_alias)
                 continue
             self.drain_one(sink)
+            self.writer.wait()
             self.destination.activate_version(stream_map.stream_alias, int(message_dict["version"]))
 
     def process_endofpipe(self) -> None:
         """Commit what is left, emit the last STATE, close the database."""
         try:
             super().process_endofpipe()
+            self.writer.wait()
         except Exception as exc:
             locate(exc, f"at end of input (after line {self.message_reader.line_number})")
             raise
         self.destination.close()
+        self._spool.cleanup()

@@ -14,7 +14,7 @@ from target_reconciled.rules import StreamRules
 class MemoryStore:
     """Links, history and current rows of one stream, kept in dicts.
 
-    ``apply`` checks the plan's invariants (contiguous sequences, final remap targets, winners
+    ``apply`` checks the plan's invariants (increasing sequences, final remap targets, winners
     that exist) so an engine bug fails loudly instead of corrupting later batches.
     """
 
@@ -32,9 +32,6 @@ class MemoryStore:
     def versions(self, roots: Collection[str]) -> list[Stored]:
         return [self._history[seq][0] for root in roots for seq in self._by_root.get(root, ())]
 
-    def next_seq(self) -> int:
-        return self._next_seq
-
     def apply(self, plan: Plan, batch: Sequence[Incoming], records: Sequence[Mapping[str, Any]]) -> None:
         """Write one plan, as a destination does in one transaction."""
         assert not set(plan.remaps.values()) & set(plan.remaps), f"remap to a merged root: {plan.remaps}"
@@ -51,16 +48,15 @@ class MemoryStore:
             old_link = self._links.get(key)
             assert old_link is None or old_link.parent in (None, link.parent), (key, old_link, link)
             self._links[key] = link
-        expected = self._next_seq
+        last = self._next_seq - 1
         for index, seq, root in plan.rows:
-            assert seq == expected, (seq, expected)
-            expected += 1
             item = batch[index]
+            assert seq == item.seq > last, (seq, item.seq, last)
+            last = seq
             stored = Stored(root, seq, item.key, item.corrects, item.order, item.digest)
             self._history[seq] = (stored, dict(records[index]))
             self._by_root.setdefault(root, []).append(seq)
-        assert plan.next_seq == expected, (plan.next_seq, expected)
-        self._next_seq = plan.next_seq
+        self._next_seq += len(batch)
         for root, winner in plan.current.items():
             assert root not in plan.remaps
             assert self._history[winner.seq][0].root == root, (root, winner)
@@ -70,7 +66,7 @@ class MemoryStore:
 
     def feed(self, rules: StreamRules, records: Sequence[Mapping[str, Any]]) -> Plan:
         """Plan one batch of records against this store and apply it."""
-        batch = [incoming(rules, record) for record in records]
+        batch = [incoming(rules, record, self._next_seq + n) for n, record in enumerate(records)]
         result = plan(rules, batch, self)
         self.apply(result, batch, records)
         return result

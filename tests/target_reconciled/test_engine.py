@@ -66,37 +66,37 @@ def winner_ids(store: MemoryStore, column: str = "transaction_id") -> dict[str, 
 
 
 def test_incoming_fields() -> None:
-    item = incoming(INVOCA, inv("b", "a", "2024-01-01T10:00:00+02:00", amount=1.5))
+    item = incoming(INVOCA, inv("b", "a", "2024-01-01T10:00:00+02:00", amount=1.5), 1)
     assert item.key == '["b"]'
     assert item.corrects == '["a"]'
     assert len(item.digest) == 32
-    assert incoming(INVOCA, inv("a", "")).corrects is None
-    assert incoming(INVOCA, inv("a", None)).corrects is None
+    assert incoming(INVOCA, inv("a", ""), 1).corrects is None
+    assert incoming(INVOCA, inv("a", None), 1).corrects is None
 
 
 def test_digest_ignores_sdc_columns_and_key_order() -> None:
-    one = incoming(INVOCA, {**inv("a", amount=1), "_sdc_extracted_at": "2024-01-01T00:00:00Z"})
-    two = incoming(INVOCA, {"amount": 1, "_sdc_extracted_at": "2025-01-01T00:00:00Z", **inv("a")})
-    three = incoming(INVOCA, inv("a", amount=2))
+    one = incoming(INVOCA, {**inv("a", amount=1), "_sdc_extracted_at": "2024-01-01T00:00:00Z"}, 1)
+    two = incoming(INVOCA, {"amount": 1, "_sdc_extracted_at": "2025-01-01T00:00:00Z", **inv("a")}, 1)
+    three = incoming(INVOCA, inv("a", amount=2), 1)
     assert one == two
     assert one.digest != three.digest
 
 
 def test_int_and_string_keys_are_the_same_key() -> None:
-    assert incoming(VE, ve(5, None)).key == incoming(VE, {**ve(5, None), "transactionId": "5"}).key
+    assert incoming(VE, ve(5, None), 1).key == incoming(VE, {**ve(5, None), "transactionId": "5"}, 1).key
 
 
 @pytest.mark.parametrize("value", [None, True, 1.5])
 def test_bad_key_value_names_the_column(value: Any) -> None:
     with pytest.raises(BadKey, match="transactionId"):
-        incoming(VE, {**ve(1, None), "transactionId": value})
+        incoming(VE, {**ve(1, None), "transactionId": value}, 1)
     with pytest.raises(BadKey, match="corrects_transaction_id"):
-        incoming(INVOCA, inv("a", value if value is not None else 2.5))
+        incoming(INVOCA, inv("a", value if value is not None else 2.5), 1)
 
 
 def test_missing_key_column() -> None:
     with pytest.raises(BadKey, match="transaction_id"):
-        incoming(INVOCA, {"amount": 1})
+        incoming(INVOCA, {"amount": 1}, 1)
 
 
 def test_incoming_cost() -> None:
@@ -109,7 +109,7 @@ def test_incoming_cost() -> None:
     rounds = 20_000
     start = time.perf_counter()
     for _ in range(rounds):
-        incoming(INVOCA, record)
+        incoming(INVOCA, record, 1)
     per_record = (time.perf_counter() - start) / rounds
     assert per_record < 100e-6, f"incoming takes {per_record * 1e6:.1f} µs per record"
 
@@ -232,15 +232,14 @@ def test_replay_changes_nothing() -> None:
     history, current = store.history(), store.current()
     result = store.feed(INVOCA, [{**r, "_sdc_extracted_at": "2030-01-01T00:00:00Z"} for r in reversed(batch)])
     assert (result.rows, result.links, result.remaps, result.current) == ([], {}, {}, {})
-    assert result.next_seq == 4
     assert store.history() == history
     assert store.current() == current
 
 
 def test_duplicates_within_a_batch_are_stored_once() -> None:
     store = run(INVOCA, [inv("a", amount=1), inv("a", amount=1), inv("a", amount=2)])
-    assert [stored.seq for stored, _ in store.history()] == [1, 2]
-    assert store.plans[0].rows == [(0, 1, k("a")), (2, 2, k("a"))]
+    assert [stored.seq for stored, _ in store.history()] == [1, 3]  # the duplicate's number stays unused
+    assert store.plans[0].rows == [(0, 1, k("a")), (2, 3, k("a"))]
     assert store.current()[k("a")]["amount"] == 2
 
 
@@ -301,6 +300,6 @@ def test_version_mode_keeps_corrections_roots_but_ignores_leaves() -> None:
 
 def test_plan_is_pure() -> None:
     store = run(INVOCA, [inv("a")])
-    batch = [incoming(INVOCA, inv("b", "a", "2024-01-01T00:00:00Z"))]
+    batch = [incoming(INVOCA, inv("b", "a", "2024-01-01T00:00:00Z"), 1)]
     assert plan(INVOCA, batch, store) == plan(INVOCA, batch, store)
     assert winner_ids(store) == {k("a"): "a"}

@@ -43,10 +43,11 @@ records = st.fixed_dictionaries(
 def staged(tmp: Path, batch: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     path = tmp / "batch.json"
     encode = msgspec.json.Encoder(decimal_format="number").encode
-    path.write_bytes(b"\n".join(b'{"l":%d,"v":null,"r":%b}' % (n, encode(r)) for n, r in enumerate(batch)))
+    lines = [b'{"i":%d,"l":%d,"v":null,"r":%b}' % (n, n, encode(r)) for n, r in enumerate(batch)]
+    path.write_bytes(b"\n".join(lines))
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(stage_sql(str(path), COLUMNS, RULES, 1 << 20))
+        con.execute(stage_sql(str(path), COLUMNS, RULES, 1 << 20, 1))
         return con.execute(
             f"SELECT _reconciled_key, _reconciled_corrects, _reconciled_order, _reconciled_bad, "
             f"_reconciled_digest FROM {BATCH} ORDER BY _reconciled_line"

@@ -70,7 +70,8 @@ def test_a_failing_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(DuckDBDestination, "_replace_current", fail)
-    with pytest.raises(RuntimeError, match=r"at end of input.*disk full"):
+    batch = r"stream 'transactions', batch of 2 records from lines 2-3"
+    with pytest.raises(RuntimeError, match=f"{batch}: disk full"):
         run_inline(config, SECOND)
     monkeypatch.undo()
     assert [r["transaction_id"] for r in rows(db, "transactions__history", order="_reconciled_seq")] == [

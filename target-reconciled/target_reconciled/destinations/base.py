@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
+from target_reconciled.batchfile import Batch
 from target_reconciled.model import Incoming, Plan, Store
 from target_reconciled.rules import StreamRules
 
@@ -32,20 +33,18 @@ class Destination(ABC):
         """The committed bookkeeping of a stream, as the engine reads it."""
 
     @abstractmethod
-    def stage(self, stream: str, payload: bytes, longest: int) -> list[Incoming]:
-        """Load one batch of raw records and return them as the engine sees them, in input order.
+    def load(self, stream: str, batch: Batch) -> list[Incoming]:
+        """Load one batch file (``batchfile``), numbering its rows from the stream's next sequence.
 
-        ``payload`` is newline-delimited JSON, one ``{"l": line, "v": table version, "r": record}``
-        per record; ``longest`` is the length of its longest line. A row that cannot be loaded
-        raises ``BadRow`` naming its line.
+        Rows whose key is new to the stream and appears once in the batch, and that neither
+        correct a key nor are corrected in the batch, are settled here: each is its own root and
+        current row. The other rows are returned, in input order, for ``engine.plan``. A row that
+        cannot be loaded raises ``BadRow`` naming its line.
         """
 
     @abstractmethod
-    def write(self, stream: str, plan: Plan, lines: list[int]) -> None:
-        """Apply the staged batch's plan in one transaction: all of it is committed, or none of it.
-
-        ``lines`` are the staged records' input lines, by batch index.
-        """
+    def write(self, stream: str, plan: Plan) -> None:
+        """Write the loaded batch, settled rows and plan, in one transaction: all of it or none."""
 
     @abstractmethod
     def activate_version(self, stream: str, version: int) -> None:

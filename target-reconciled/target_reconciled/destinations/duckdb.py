@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from target_reconciled.batchfile import Batch
 from target_reconciled.coltypes import column_type, reported_type, widen
 from target_reconciled.destinations.base import BadRow, Destination
 from target_reconciled.destinations.staging import BATCH, quote, stage_sql
@@ -21,18 +20,19 @@ PREFIX = "_reconciled_"
 MEMORY_MB = 64
 """DuckDB's memory limit, in MB, before the per-column share (see ``_limit_memory``)."""
 MEMORY_MB_PER_COLUMN = 2
-CHECKPOINT_THRESHOLD = "16MB"
+CHECKPOINT_THRESHOLD = "64MB"
+TEMP_VIEWS = ("_reconciled_new", "_reconciled_settled")
 TEMP_TABLES = (
     BATCH,
+    "_reconciled_planned",
     "_reconciled_q",
     "_reconciled_rows",
     "_reconciled_links_new",
     "_reconciled_remaps",
     "_reconciled_winners",
-    "_reconciled_new",
     "_reconciled_seen_new",
 )
-"""The per-batch temp tables, dropped once the batch is written."""
+"""The per-batch temp views and tables, dropped once the batch is written."""
 CURRENT_META = {
     "_reconciled_source_key": "VARCHAR",
     "_reconciled_versions": "BIGINT",
@@ -96,13 +96,6 @@ class DuckDBStore:
         )
         return [Stored(*row) for row in rows]
 
-    def next_seq(self) -> int:
-        """The next arrival sequence number of the stream."""
-        row = self._db.one(
-            f"SELECT next_seq FROM {self._db.table('_reconciled_streams')} WHERE stream = ?", [self._stream]
-        )
-        return int(row[0]) if row else 1
-
 
 class DuckDBDestination(Destination):
     """Writes each stream to ``<stream>``, ``<stream>__history`` and ``_reconciled_*`` tables."""
@@ -112,19 +105,21 @@ class DuckDBDestination(Destination):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(path)
         # Bounded memory: a small buffer pool (sized by the widest stream, see ``_limit_memory``),
-        # two threads, no insertion order kept (every read that needs an order sorts), and a
-        # checkpoint every 16 MB of WAL (appended rows stay in memory until checkpointed).
+        # one thread (the target reads the next batch meanwhile, on the other core; each thread
+        # takes its own 32 MB JSON buffer), no insertion order kept (every read that needs an
+        # order sorts), and a checkpoint every 64 MB of WAL (appended rows stay in memory until
+        # checkpointed; checkpoints of less cost more in all).
         self._widest = 0
         self._limit_memory(0)
-        self.con.execute("SET threads = 2")
+        self.con.execute("SET threads = 1")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.con.execute("SET TimeZone = 'UTC'")
-        self._files = tempfile.mkdtemp(prefix="target-reconciled-")
         self.schema = schema
         self.history = history
         self._columns: dict[str, dict[str, str]] = {}
         self._rules: dict[str, StreamRules] = {}
+        self._loaded = ""  # the stream of the loaded batch
         with self._transaction():
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
             for name, columns in INTERNAL.items():
@@ -238,41 +233,67 @@ class DuckDBDestination(Destination):
         limit = MEMORY_MB + MEMORY_MB_PER_COLUMN * (self._widest + len(HISTORY_META))
         self.con.execute(f"SET memory_limit = '{limit}MB'")
 
+    def next_seq(self, stream: str) -> int:
+        """The arrival sequence of the stream's next record."""
+        row = self.one(f"SELECT next_seq FROM {self.table('_reconciled_streams')} WHERE stream = ?", [stream])
+        return int(row[0]) if row else 1
+
     def store(self, stream: str) -> DuckDBStore:
         """The committed bookkeeping of a stream."""
         return DuckDBStore(self, stream)
 
-    def stage(self, stream: str, payload: bytes, longest: int) -> list[Incoming]:
-        """Load a batch file's records (see ``staging``) and return them, as the engine sees them, by line.
+    def load(self, stream: str, batch: Batch) -> list[Incoming]:
+        """Load a batch file (see ``staging``); settle its rows that need no plan, return the others.
 
-        Raises ``BadRow`` for the first row (by line) that cannot be loaded; ``longest`` is the
-        length of the payload's longest line.
+        A row needs no plan when its key is new to the stream, appears once in the batch, and
+        (for streams with ``corrects``) neither corrects a key nor is corrected by a row of the
+        batch: it is its own root, its one version and its current row (``engine.plan`` would
+        decide exactly that). The others are returned, by arrival, for the engine to plan.
+        Raises ``BadRow`` for the first row (by line) that cannot be loaded.
         """
-        path = Path(self._files, "batch.json")
-        path.write_bytes(payload)
-        self.con.execute(stage_sql(str(path), self._columns[stream], self._rules[stream], longest))
-        path.unlink()
+        first = self.next_seq(stream)
+        rules = self._rules[stream]
+        self.con.execute(stage_sql(batch.path, self._columns[stream], rules, batch.longest, first))
         bad = self.one(
             f"SELECT _reconciled_line, _reconciled_bad FROM {BATCH} "
             "WHERE _reconciled_bad IS NOT NULL ORDER BY _reconciled_line LIMIT 1"
         )
         if bad is not None:
             raise BadRow(*bad)
+        if rules.corrects is None:
+            known = "SELECT _reconciled_root AS key FROM {versions} v WHERE {where}"
+            versions, where, params = self.versions_source(stream)
+            known = known.format(versions=versions, where=where)
+        else:
+            known = f"SELECT key FROM {self.table('_reconciled_links')} WHERE stream = ?"
+            params = [stream]
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _reconciled_planned AS "
+            f"SELECT _reconciled_seq AS seq FROM {BATCH} WHERE _reconciled_corrects IS NOT NULL "
+            f"UNION SELECT b._reconciled_seq FROM {BATCH} b JOIN (SELECT _reconciled_key AS key FROM {BATCH} "
+            "GROUP BY _reconciled_key HAVING count(*) > 1 UNION ALL "
+            f"SELECT _reconciled_corrects FROM {BATCH} WHERE _reconciled_corrects IS NOT NULL UNION ALL "
+            f"{known}) k ON k.key = b._reconciled_key",
+            params,
+        )
+        self._loaded = stream
         rows = self.con.execute(
-            "SELECT _reconciled_key, _reconciled_corrects, _reconciled_order, _reconciled_digest "
-            f"FROM {BATCH} ORDER BY _reconciled_line"
+            "SELECT _reconciled_key, _reconciled_corrects, _reconciled_order, _reconciled_digest, "
+            f"_reconciled_seq FROM {BATCH} WHERE _reconciled_seq IN (SELECT seq FROM _reconciled_planned) "
+            "ORDER BY _reconciled_seq"
         ).fetchall()
         return [Incoming(*row) for row in rows]
 
-    def write(self, stream: str, plan: Plan, lines: list[int]) -> None:
-        """Append history, upsert links, apply remaps, replace changed current rows: one transaction.
+    def write(self, stream: str, plan: Plan) -> None:
+        """Write the loaded batch in one transaction: the settled rows and the plan of the others.
 
-        ``lines`` are the input lines of the staged batch, by batch index.
+        Appends history, upserts links, applies remaps, replaces changed current rows.
         """
+        if self._loaded != stream:
+            raise DuckDBError(f"stream {stream!r}: no batch loaded")
         self.lists(
             "_reconciled_rows",
             {
-                "line": ("BIGINT", [lines[index] for index, _, _ in plan.rows]),
                 "seq": ("BIGINT", [seq for _, seq, _ in plan.rows]),
                 "root": ("VARCHAR", [root for _, _, root in plan.rows]),
             },
@@ -298,10 +319,17 @@ class DuckDBDestination(Destination):
             },
         )
         names = "".join(f"b.{quote(column)}, " for column in self._columns[stream])
+        # The rows to store: those the plan keeps (with their root) and the settled ones (their own root).
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _reconciled_new AS SELECT {names}n.root AS _reconciled_root, "
-            "n.seq AS _reconciled_seq, b._reconciled_key, b._reconciled_corrects, b._reconciled_order, "
-            f"b._reconciled_digest FROM _reconciled_rows n JOIN {BATCH} b ON b._reconciled_line = n.line"
+            f"CREATE OR REPLACE TEMP VIEW _reconciled_new AS SELECT {names}"
+            "coalesce(n.root, b._reconciled_key) AS _reconciled_root, b._reconciled_seq, b._reconciled_key, "
+            "b._reconciled_corrects, b._reconciled_order, b._reconciled_digest "
+            f"FROM {BATCH} b LEFT JOIN _reconciled_rows n ON n.seq = b._reconciled_seq "
+            "WHERE n.seq IS NOT NULL OR b._reconciled_seq NOT IN (SELECT seq FROM _reconciled_planned)"
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _reconciled_settled AS SELECT * FROM {BATCH} "
+            "WHERE _reconciled_seq NOT IN (SELECT seq FROM _reconciled_planned)"
         )
         self.con.execute(
             "CREATE OR REPLACE TEMP TABLE _reconciled_seen_new AS "
@@ -310,8 +338,11 @@ class DuckDBDestination(Destination):
         )
         with self._transaction():
             self._apply(stream, plan)
+        self._loaded = ""
         for name in TEMP_TABLES:
             self.con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+        for name in TEMP_VIEWS:
+            self.con.execute(f"DROP VIEW IF EXISTS {quote(name)}")
 
     def _apply(self, stream: str, plan: Plan) -> None:
         execute = self.con.execute
@@ -320,17 +351,22 @@ class DuckDBDestination(Destination):
         data = "".join(f"{quote(column)}, " for column in columns)
         book = ", ".join(BOOKKEEPING)
         versions, where, params = self.versions_source(stream)
-        if plan.rows:
-            if self.history:
-                execute(
-                    f"INSERT INTO {versions} ({names}{', ' if names else ''}{book}, _reconciled_at) "
-                    f"SELECT {data}{book}, get_current_timestamp() FROM _reconciled_new"
-                )
-            else:
-                execute(
-                    f"INSERT INTO {versions} (stream, {book}) SELECT ?, {book} FROM _reconciled_new", [stream]
-                )
+        if self.history:
+            execute(
+                f"INSERT INTO {versions} ({names}{', ' if names else ''}{book}, _reconciled_at) "
+                f"SELECT {data}{book}, get_current_timestamp() FROM _reconciled_new"
+            )
+        else:
+            execute(
+                f"INSERT INTO {versions} (stream, {book}) SELECT ?, {book} FROM _reconciled_new", [stream]
+            )
         links = self.table("_reconciled_links")
+        if self._rules[stream].corrects is not None:
+            execute(
+                f"INSERT INTO {links} SELECT ?, _reconciled_key, NULL, _reconciled_key "
+                "FROM _reconciled_settled",
+                [stream],
+            )
         if plan.links:
             execute(
                 f"DELETE FROM {links} WHERE stream = ? AND key IN (SELECT key FROM _reconciled_links_new)",
@@ -349,6 +385,7 @@ class DuckDBDestination(Destination):
                 [stream],
             )
         self._replace_current(stream, plan)
+        self._insert_settled(stream)
         seen = self.table("_reconciled_seen")
         execute(
             f"UPDATE {seen} SET table_version = greatest({seen}.table_version, s.v) "
@@ -360,9 +397,21 @@ class DuckDBDestination(Destination):
             f"WHERE key NOT IN (SELECT key FROM {seen} WHERE stream = ?)",
             [stream, stream],
         )
+        # After the last row stored: a batch of replays only changes nothing, not even this.
         execute(
-            f"UPDATE {self.table('_reconciled_streams')} SET next_seq = ? WHERE stream = ?",
-            [plan.next_seq, stream],
+            f"UPDATE {self.table('_reconciled_streams')} SET next_seq = "
+            "coalesce((SELECT max(_reconciled_seq) + 1 FROM _reconciled_new), next_seq) WHERE stream = ?",
+            [stream],
+        )
+
+    def _insert_settled(self, stream: str) -> None:
+        """Insert the current rows of the settled rows: each its own root, with one version."""
+        shown, _ = source_key_forms(len(self._rules[stream].key))
+        names = "".join(f"{quote(column)}, " for column in self._columns[stream])
+        self.con.execute(
+            f"INSERT INTO {self.table(stream)} ({names}{', '.join(CURRENT_META)}) "
+            f"SELECT {names}{shown('_reconciled_key')}, 1, get_current_timestamp(), _reconciled_key, "
+            "_reconciled_digest FROM _reconciled_settled"
         )
 
     def _replace_current(self, stream: str, plan: Plan) -> None:
@@ -440,9 +489,8 @@ class DuckDBDestination(Destination):
             )
 
     def close(self) -> None:
-        """Checkpoint and close the database; remove the batch files."""
+        """Checkpoint and close the database."""
         self.con.close()
-        shutil.rmtree(self._files, ignore_errors=True)
 
 
 def source_key_forms(key_columns: int) -> tuple[Callable[[str], str], Callable[[str], str]]:

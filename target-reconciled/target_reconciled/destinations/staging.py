@@ -1,15 +1,17 @@
 """SQL that loads one batch of raw records into DuckDB, typed, with what the engine needs of each row.
 
-The batch file holds one JSON object per line: ``{"l": input line, "v": table version, "r": record}``.
-Each record is parsed once, into its typed columns; the columns the engine reads (key, corrects,
-version) are kept as JSON, so that their JSON type can be checked as ``keys`` and ``order`` do.
-The staging table holds ``_reconciled_line``, ``_reconciled_version``, the data columns cast to
-their column types, the engine's ``_reconciled_key``, ``_reconciled_corrects``,
-``_reconciled_order`` (as ``keys.key_text`` and ``order.encode_order`` define them),
-``_reconciled_digest``, and ``_reconciled_bad``: why the row cannot be loaded, or null.
+The batch file holds one JSON object per line: ``{"i": position in the batch, "l": input line,
+"v": table version, "r": record}``. Each record is parsed once, into its typed columns; the
+columns the engine reads (key, corrects, version) are kept as JSON, so that their JSON type can be
+checked as ``keys`` and ``order`` do. The staging table holds ``_reconciled_line``,
+``_reconciled_seq`` (the first sequence number plus the position), ``_reconciled_version``, the
+data columns cast to their column types, the engine's ``_reconciled_key``,
+``_reconciled_corrects``, ``_reconciled_order`` (as ``keys.key_text`` and ``order.encode_order``
+define them), ``_reconciled_digest``, and ``_reconciled_bad``: why the row cannot be loaded, or null.
 
-The digest is the MD5 of the row's non-null typed column values, by column name: it ignores
-``_sdc_*`` and other columns not in the schema, key order and number spelling (``10.10`` is ``10.1``).
+The digest is the MD5 of the row's non-null typed column values as text, each after its column
+name, between separator characters: it ignores ``_sdc_*`` and other columns not in the schema,
+key order and number spelling (``10.10`` is ``10.1``).
 """
 
 from __future__ import annotations
@@ -100,10 +102,11 @@ class _Row:
         return f"CASE WHEN {empty} THEN NULL ELSE {value} END"
 
 
-def stage_sql(path: str, columns: Mapping[str, str], rules: StreamRules, longest: int) -> str:
+def stage_sql(path: str, columns: Mapping[str, str], rules: StreamRules, longest: int, first_seq: int) -> str:
     """The statement creating the temp table ``_reconciled_batch`` from the batch file at ``path``.
 
-    ``longest`` is the length of the file's longest line: the reader's buffers are sized by it.
+    ``longest`` is the length of the file's longest line (the reader's buffers are sized by it);
+    ``first_seq`` the arrival sequence of the batch's first record.
     """
     engine = {*rules.key, *([rules.corrects] if rules.corrects else []), *rules.order_columns}
     row = _Row(engine)
@@ -122,21 +125,26 @@ def stage_sql(path: str, columns: Mapping[str, str], rules: StreamRules, longest
         corrects = f"CASE WHEN {target} IS NULL OR {target} = '' THEN NULL ELSE to_json([{part}]) END"
     items = [row.order_item(name, kind) for name, kind in zip(rules.order_columns, rules.kinds, strict=True)]
     order = f"to_json([{', '.join(items)}]::VARCHAR[])" if items else "'[]'"
-    # One concat (it skips nulls: a null column adds nothing), not a chain of || (a new string per step).
+    # One concat (it skips nulls: a null column adds nothing). Each value follows its name between
+    # a unit and a record separator: two rows that differ cannot give the same text unless a value
+    # holds those control characters around a column's name.
     content = ", ".join(
-        f"{literal(msgspec.json.encode(name).decode() + ':')} || to_json(CAST({quote(name)} AS VARCHAR))"
+        f"{literal(chr(31) + msgspec.json.encode(name).decode() + chr(30))} || CAST({quote(name)} AS VARCHAR)"
         for name in sorted(columns)
         if not name.startswith("_sdc_")
     )
     bad = f"NULLIF(concat_ws('; ', {', '.join(row.checks)}), '')" if row.checks else "NULL"
     record = "unnest(r), " if read else ""
     raw = (
-        f"SELECT l AS _reconciled_line, v AS _reconciled_version, {record}FROM read_json({literal(path)}, "
-        f"columns = {{l: 'BIGINT', v: 'BIGINT', r: {literal(struct) if read else literal('JSON')}}}, "
+        f"SELECT l AS _reconciled_line, {first_seq} + i AS _reconciled_seq, v AS _reconciled_version, "
+        f"{record}FROM read_json({literal(path)}, "
+        f"columns = {{i: 'BIGINT', l: 'BIGINT', v: 'BIGINT', "
+        f"r: {literal(struct) if read else literal('JSON')}}}, "
         f"format = 'newline_delimited', maximum_object_size = {max(longest + 1, 1 << 20)})"
     )
+    data = "".join(f"{expr}, " for expr in typed)
     inner = (
-        f"SELECT _reconciled_line, _reconciled_version, {''.join(f'{expr}, ' for expr in typed)}"
+        f"SELECT _reconciled_line, _reconciled_seq, _reconciled_version, {data}"
         f"{key} AS _reconciled_key, {corrects} AS _reconciled_corrects, {order} AS _reconciled_order, "
         f"{bad} AS _reconciled_bad FROM ({raw})"
     )

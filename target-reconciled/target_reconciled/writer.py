@@ -1,0 +1,40 @@
+"""One background thread that writes a batch while the next one is read."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+
+class Writer:
+    """Runs one job at a time in a background thread; its error is raised by the next ``wait``.
+
+    The database releases the GIL while it works, so reading and validating the next batch
+    overlaps writing this one. Whoever uses the destination outside a job calls ``wait`` first.
+    """
+
+    def __init__(self) -> None:
+        """Start idle."""
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Wait for the running job (raising its error), then start ``job``."""
+        self.wait()
+        self._thread = threading.Thread(target=self._run, args=(job,), name="target-reconciled-writer")
+        self._thread.start()
+
+    def _run(self, job: Callable[[], None]) -> None:
+        try:
+            job()
+        except BaseException as exc:  # raised again in the reading thread by ``wait``
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait until no job runs; raise the error of the last one, if it failed."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
