@@ -13,6 +13,9 @@ Semantics (design §5), as implemented here:
   Remaps are emitted only for roots something is stored under, always to final roots. A
   destination must also drop the current row of every remapped-away root.
 - Replays (same key and digest as a stored row or an earlier row of the batch) are not stored.
+- A row whose key is new to the stream, appears once in the batch, and neither corrects a key nor
+  is corrected in the batch is planned as its own root, with one version that wins. A
+  destination may settle such rows without the engine (``Destination.load``).
 - Winners: ``corrections`` mode picks, among versions of leaf keys (keys no key of the group has
   as its parent), the greatest (order, sequence); other modes the greatest over all versions.
   Null order values sort lowest.

@@ -1,4 +1,5 @@
-"""The Singer side of a stream: buffer raw records, load them in bulk, plan the batch, write it."""
+"""The Singer side of a stream: validate raw records a chunk at a time, write them to a batch file,
+and hand each full batch to the writer thread (load in bulk, plan, write in one transaction)."""
 
 from __future__ import annotations
 
