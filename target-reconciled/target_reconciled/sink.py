@@ -1,5 +1,7 @@
-"""The Singer side of a stream: validate raw records a chunk at a time, write them to a batch file,
-and hand each full batch to the writer thread (load in bulk, plan, write in one transaction)."""
+"""The Singer side of a stream: validated raw records to a batch file, full batches to the writer.
+
+The writer thread loads a batch in bulk, plans it and writes it in one transaction.
+"""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ class TargetReconciled(Target):
         return True
 
     def listen(self, file_input: t.IO[str] | None = None) -> None:
-        """Process the input; on an error, let the batch being written finish first (committed or not)."""
+        """Process the input; on an error, let the batch being written finish first, then close."""
         try:
             super().listen(file_input)
         except BaseException:
@@ -149,6 +149,7 @@ class TargetReconciled(Target):
                 self.writer.wait()
             except Exception:
                 self.logger.exception("the batch being written failed too")
+            self.destination.close()  # rolls back what was not committed
             raise
 
     def _write_state_message(self, state: dict) -> None:
