@@ -241,7 +241,7 @@ class ReconciledSink(BatchSink):
                 self._remove_sdc_metadata_from_record(record)
                 self._validate_and_parse(record)
             self._singer_validate_message(record)
-            engine.incoming(self.rules, record, 0)
+            engine.incoming(self.rules, record, 0)  # its checks of key and version values
             if reason is not None:
                 raise RecordError(f"cannot load the record: {reason}")
         except Exception as exc:

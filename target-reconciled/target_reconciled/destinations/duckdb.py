@@ -262,10 +262,10 @@ class DuckDBDestination(Destination):
         )
         if bad is not None:
             raise BadRow(*bad)
+        # Keys the stream has stored: with corrects every key seen has a link; else its own root.
         if rules.corrects is None:
-            known = "SELECT _reconciled_root AS key FROM {versions} v WHERE {where}"
             versions, where, params = self.versions_source(stream)
-            known = known.format(versions=versions, where=where)
+            known = f"SELECT v._reconciled_root AS key FROM {versions} v WHERE {where}"
         else:
             known = f"SELECT key FROM {self.table('_reconciled_links')} WHERE stream = ?"
             params = [stream]
