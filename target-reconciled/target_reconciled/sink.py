@@ -228,7 +228,7 @@ class ReconciledSink(BatchSink):
         """Raise the error of the record read at ``line`` as the SDK's per-record checks word it.
 
         The checks are those of a record read one by one: schema validation (if ``validate``),
-        date parsing, key properties, then the engine's key and version values. If they all
+        date parsing (always), key properties, then the engine's key and version values. If they all
         pass, the error is ``reason`` (what the batch check found); with no reason, the record
         is fine.
         """
@@ -240,6 +240,8 @@ class ReconciledSink(BatchSink):
             if validate:
                 self._remove_sdc_metadata_from_record(record)
                 self._validate_and_parse(record)
+            else:
+                self._parse_timestamps_in_record(record, self.schema, self.datetime_error_treatment)
             self._singer_validate_message(record)
             engine.incoming(self.rules, record, 0)  # its checks of key and version values
             if reason is not None:

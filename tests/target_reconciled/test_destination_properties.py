@@ -8,6 +8,7 @@ must still be the reference's "latest version per root".
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,20 @@ def run(rules: StreamRules, db: Path, batch_rows: int, chunk: list[Record]) -> N
     run_inline(config, lines + [record("s", row) for row in chunk])
 
 
+def stored_content(record: Record) -> str:
+    """A record's content as the database holds it, which its digest covers: ``id`` is a text
+    column (``1`` and ``"1"`` are the same value), instants are UTC, ``_sdc_*`` columns are left out.
+    """
+    typed = {name: value for name, value in record.items() if not name.startswith("_sdc_")}
+    typed["id"] = str(typed["id"])
+    for name in ("corrected_at", "modified"):
+        if typed[name] is not None:
+            typed[name] = dt.datetime.fromisoformat(typed[name]).astimezone(dt.UTC).isoformat()
+    return json.dumps(typed, sort_keys=True)
+
+
 def expected_rows(rules: StreamRules, input_rows: list[Record]) -> dict[str, dict[str, Any]]:
-    current, counts = reference(rules, input_rows)
+    current, counts = reference(rules, input_rows, stored_content)
     return {
         root: {
             "_reconciled_source_key": str(winner["id"]),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from target_reconciled.destinations.duckdb import DuckDBDestination
-from tests.target_reconciled.harness import current, invoca, record, rows, run_cli, run_inline, state
+from tests.target_reconciled.harness import current, invoca, record, rows, run_cli, run_inline, schema, state
 
 GOOD = [*invoca({"transaction_id": "A"}, {"transaction_id": "B"}), state({"run": 1})]
 SECOND = [
@@ -53,6 +53,53 @@ def test_bad_input_stops_the_run_and_keeps_what_was_committed(
     else:
         assert set(after) == {'["A"]', '["B"]', '["C"]'}  # committed batches stay whole
     assert '["Z"]' not in after
+
+
+UNCONVERTIBLE = {
+    "date_time": (
+        {"type": ["string", "null"], "format": "date-time"},
+        "yesterday",
+        "'yesterday' is not a valid",
+    ),
+    "date": ({"type": ["string", "null"], "format": "date"}, "2026-02-30", "'2026-02-30' is not a valid"),
+    "number_too_large": ({"type": ["number", "null"]}, 1e40, "not DECIMAL(38,9)"),
+    "integer_too_large": ({"type": ["integer", "null"]}, 2**64 + 1, "not BIGINT"),
+    "text_in_number_unvalidated": ({"type": ["number", "null"]}, "many", "not DECIMAL(38,9)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNCONVERTIBLE))
+@pytest.mark.parametrize("batch_size", [1, 10_000])
+def test_a_value_the_database_cannot_convert_names_its_line_and_column(
+    tmp_path: Path, case: str, batch_size: int
+) -> None:
+    """Found when the batch is cast in the database, not by the schema check: still one line, one column."""
+    column, value, mention = UNCONVERTIBLE[case]
+    config = {
+        "duckdb_path": str(tmp_path / "db.duckdb"),
+        "batch_size_rows": batch_size,
+        "validate_records": not case.endswith("unvalidated"),
+    }
+    stream_schema = {"type": "object", "properties": {"transaction_id": {"type": "string"}, "extra": column}}
+    lines = [
+        schema("transactions", stream_schema, ["transaction_id"]),
+        record("transactions", {"transaction_id": "A", "extra": None}),
+        state({"run": 1}),
+        record("transactions", {"transaction_id": "B", "extra": value}),
+        record("transactions", {"transaction_id": "C", "extra": None}),
+        state({"run": 2}),
+    ]
+    result = run_cli(config, lines, tmp_path)
+
+    assert result.code != 0
+    assert {"run": 2} not in result.states
+    error = [line for line in result.stderr.splitlines() if "ERROR" in line][-1]
+    assert "line 4 (stream 'transactions')" in error
+    assert "'extra'" in error
+    assert mention in error
+    assert "read_json" not in error  # no DuckDB internals
+    assert "batch-" not in error  # nor the temporary file
+    assert set(current(Path(config["duckdb_path"]))) <= {'["A"]'}
 
 
 def test_unknown_message_type_names_the_line(tmp_path: Path) -> None:

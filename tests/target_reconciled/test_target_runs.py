@@ -162,6 +162,36 @@ def test_replaying_a_run_leaves_every_table_identical(tmp_path: Path) -> None:
     assert snapshot() == before
 
 
+def test_a_row_spelling_the_same_stored_values_differently_is_a_replay(tmp_path: Path) -> None:
+    """The digest covers values as stored: the same instant in another offset, ``10.10`` for ``10.1``,
+    an integer key sent as text (``"7"`` in a text|integer column) do not make a new version.
+    """
+    props = {
+        "id": {"type": ["string", "integer"]},
+        "at": {"type": ["string", "null"], "format": "date-time"},
+        "amount": {"type": ["number", "null"]},
+    }
+    first = {"id": 7, "at": "2026-03-01T10:00:00+00:00", "amount": 10.1}
+    respelled = (
+        '{"type": "RECORD", "stream": "s", '
+        '"record": {"amount": 10.10, "at": "2026-03-01T11:00:00+01:00", "id": "7"}}'
+    )
+    changed = {"id": 7, "at": "2026-03-01T10:00:00+00:00", "amount": 10.2}
+    config = cfg(tmp_path)
+    db = Path(config["duckdb_path"])
+    run_inline(
+        config, [schema("s", {"type": "object", "properties": props}, ["id"]), record("s", first), respelled]
+    )
+    assert len(rows(db, "s__history")) == 1
+    run_inline(
+        config,
+        [schema("s", {"type": "object", "properties": props}, ["id"]), respelled, record("s", changed)],
+    )
+    history = rows(db, "s__history", order="_reconciled_seq")
+    assert [row["amount"] for row in history] == [Decimal("10.1"), Decimal("10.2")]
+    assert current(db, "s")['["7"]']["_reconciled_versions"] == 2
+
+
 def test_shuffled_input_gives_an_identical_current_table(tmp_path: Path) -> None:
     lines = list(invoca_lines(2000, corrections=0.3))
     header, body = lines[0], [line for line in lines[1:] if '"RECORD"' in line]

@@ -1,9 +1,11 @@
 """SQL that loads one batch of raw records into DuckDB, typed, with what the engine needs of each row.
 
 The batch file holds one JSON object per line: ``{"i": position in the batch, "l": input line,
-"v": table version, "r": record}``. Each record is parsed once, into its typed columns; the
-columns the engine reads (key, corrects, version) are kept as JSON, so that their JSON type can be
-checked as ``keys`` and ``order`` do. The staging table holds ``_reconciled_line``,
+"v": table version, "r": record}``. Each record is parsed once. The columns the engine reads
+(key, corrects, version) are kept as JSON, so that their JSON type can be checked as ``keys`` and
+``order`` do; the others are read as text and cast to their column types, so that a value which
+does not convert (a malformed date, a number too large for ``DECIMAL(38,9)``) marks its row bad,
+naming the column, instead of failing the whole batch. The staging table holds ``_reconciled_line``,
 ``_reconciled_seq`` (the first sequence number plus the position), ``_reconciled_version``, the
 data columns cast to their column types, the engine's ``_reconciled_key``,
 ``_reconciled_corrects``, ``_reconciled_order`` (as ``keys.key_text`` and ``order.encode_order``
@@ -63,20 +65,24 @@ class _Row:
     def check(self, bad: str, reason: str) -> None:
         self.checks.append(f"CASE WHEN {bad} THEN {literal(reason)} END")
 
+    def cast(self, name: str, text: str, kind: str) -> str:
+        """``text`` cast to ``kind``; a value that does not convert marks the row bad, naming the column."""
+        self.check(
+            f"{text} IS NOT NULL AND TRY_CAST({text} AS {kind}) IS NULL", f"column {name!r}: not {kind}"
+        )
+        return f"TRY_CAST({text} AS {kind})"
+
     def typed(self, name: str, kind: str) -> str:
         if name not in self.engine:
-            return f"nullif({quote(name)}, 'null')" if kind == JSON else quote(name)
+            if kind == JSON:
+                return f"nullif({quote(name)}, 'null')"
+            return quote(name) if kind == VARCHAR else self.cast(name, quote(name), kind)
         text = self.text(name)
         if kind == JSON:
             return (
                 f"CASE WHEN {self.kind(name)} = 'VARCHAR' THEN to_json({text}) ELSE CAST({text} AS JSON) END"
             )
-        if kind == VARCHAR:
-            return text
-        self.check(
-            f"{text} IS NOT NULL AND TRY_CAST({text} AS {kind}) IS NULL", f"column {name!r}: not {kind}"
-        )
-        return f"TRY_CAST({text} AS {kind})"
+        return text if kind == VARCHAR else self.cast(name, text, kind)
 
     def key_part(self, name: str, role: str, guard: str = "TRUE") -> str:
         kind = self.kind(name)
@@ -110,7 +116,9 @@ def stage_sql(path: str, columns: Mapping[str, str], rules: StreamRules, longest
     """
     engine = {*rules.key, *([rules.corrects] if rules.corrects else []), *rules.order_columns}
     row = _Row(engine)
-    read = {name: JSON if name in engine else kind for name, kind in columns.items()}
+    # Engine columns are read as JSON, the others as text (JSON as JSON), then cast: a value that
+    # does not convert names its row and column instead of failing the whole statement.
+    read = {name: JSON if name in engine or kind == JSON else VARCHAR for name, kind in columns.items()}
     read.update(dict.fromkeys(engine - set(columns), JSON))
     struct = f"STRUCT({', '.join(f'{quote(name)} {kind}' for name, kind in read.items())})"
     typed = [f"{row.typed(name, kind)} AS {quote(name)}" for name, kind in columns.items()]
