@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,6 +129,39 @@ def test_a_failing_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch
     ]
     assert len(rows(db, "_reconciled_links")) == 2
     assert rows(db, "_reconciled_streams")[0]["next_seq"] == 3
+
+
+def test_a_database_another_process_holds_names_the_setting(tmp_path: Path) -> None:
+    path = tmp_path / "db.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print(1, flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "1"
+        result = run_cli({"duckdb_path": str(path)}, GOOD, tmp_path)
+    finally:
+        holder.communicate("")
+    assert result.code != 0
+    error = [line for line in result.stderr.splitlines() if "ERROR" in line or "Error" in line][-1]
+    assert f"duckdb_path={str(path)!r}" in error
+    assert "Another process has it open" in error
+
+
+def test_a_database_path_that_cannot_be_created_names_the_setting(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    result = run_cli({"duckdb_path": str(tmp_path / "file" / "db.duckdb")}, GOOD, tmp_path)
+    assert result.code != 0
+    error = [line for line in result.stderr.splitlines() if "Error" in line][-1]
+    assert "duckdb_path=" in error
+    assert "set duckdb_path to another file" in error
 
 
 @pytest.mark.parametrize("destination", ["postgres", "singer"])

@@ -102,8 +102,7 @@ class DuckDBDestination(Destination):
 
     def __init__(self, path: str, schema: str, *, history: bool) -> None:
         """Open (or create) the database file and the schema."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(path)
+        self.con = _connect(path)
         # Bounded memory: a small buffer pool (sized by the widest stream, see ``_limit_memory``),
         # one thread (the target reads the next batch meanwhile, on the other core; each thread
         # takes its own 32 MB JSON buffer), no insertion order kept (every read that needs an
@@ -493,6 +492,22 @@ class DuckDBDestination(Destination):
     def close(self) -> None:
         """Checkpoint and close the database."""
         self.con.close()
+
+
+def _connect(path: str) -> duckdb.DuckDBPyConnection:
+    """Open the database file (creating its directory), or say which setting to change."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(path)
+    except (OSError, duckdb.Error) as exc:
+        if "lock" in str(exc).lower():
+            hint = "another process has it open (a DuckDB shell, a notebook, another run): close it"
+        else:
+            hint = "check that this user can create and write it"
+        raise DuckDBError(
+            f"cannot open the DuckDB database duckdb_path={path!r}: {exc}. "
+            f"{hint[0].upper()}{hint[1:]}, or set duckdb_path to another file."
+        ) from exc
 
 
 def source_key_forms(key_columns: int) -> tuple[Callable[[str], str], Callable[[str], str]]:
