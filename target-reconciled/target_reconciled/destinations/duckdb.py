@@ -501,12 +501,12 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(path)
     except (OSError, duckdb.Error) as exc:
         if "lock" in str(exc).lower():
-            hint = "another process has it open (a DuckDB shell, a notebook, another run): close it"
+            hint = "Another process has it open (a DuckDB shell, a notebook, another run): close it"
         else:
-            hint = "check that this user can create and write it"
+            hint = "Check that this user can create and write it"
         raise DuckDBError(
             f"cannot open the DuckDB database duckdb_path={path!r}: {exc}. "
-            f"{hint[0].upper()}{hint[1:]}, or set duckdb_path to another file."
+            f"{hint}, or set duckdb_path to another file."
         ) from exc
 
 

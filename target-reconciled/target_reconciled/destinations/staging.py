@@ -116,8 +116,7 @@ def stage_sql(path: str, columns: Mapping[str, str], rules: StreamRules, longest
     """
     engine = {*rules.key, *([rules.corrects] if rules.corrects else []), *rules.order_columns}
     row = _Row(engine)
-    # Engine columns are read as JSON, the others as text (JSON as JSON), then cast: a value that
-    # does not convert names its row and column instead of failing the whole statement.
+    # Engine columns and JSON columns are read as JSON, the others as text (cast by ``typed``).
     read = {name: JSON if name in engine or kind == JSON else VARCHAR for name, kind in columns.items()}
     read.update(dict.fromkeys(engine - set(columns), JSON))
     struct = f"STRUCT({', '.join(f'{quote(name)} {kind}' for name, kind in read.items())})"
