@@ -71,3 +71,19 @@ def column_type(schema: Mapping[str, Any]) -> str:
 def reported_type(duckdb_type: str) -> str:
     """Our type for a type DuckDB reports for an existing column (anything unknown counts as text)."""
     return _REPORTED.get(duckdb_type.upper(), VARCHAR)
+
+
+def evolution(
+    existing: Mapping[str, str], wanted: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """What brings a table's ``existing`` columns to ``wanted``: ``(columns to add, columns to widen)``.
+
+    Both map a column to its new type; a column is never narrowed, and columns not wanted stay.
+    """
+    added = {column: kind for column, kind in wanted.items() if column not in existing}
+    widened = {
+        column: wider
+        for column, kind in wanted.items()
+        if column in existing and (wider := widen(existing[column], kind)) != existing[column]
+    }
+    return added, widened

@@ -44,8 +44,8 @@ class TargetReconciled(Target):
             default="duckdb",
             allowed_values=DESTINATIONS,
             title="Destination",
-            description="Where reconciled tables go: duckdb (embedded), postgres, or singer "
-            "(another target).",
+            description="Where reconciled tables go: duckdb (embedded file) or postgres (postgres_url). "
+            "singer (another target) is not available yet.",
         ),
         th.Property(
             "duckdb_path",
@@ -59,13 +59,15 @@ class TargetReconciled(Target):
             th.StringType,
             secret=True,
             title="PostgreSQL URL",
-            description="Connection URL for destination postgres, e.g. postgresql://user@host/db.",
+            description="Destination postgres: postgresql://user:password@host:5432/database "
+            "(libpq parameters such as ?sslmode=require may follow).",
         ),
         th.Property(
             "default_target_schema",
             th.StringType,
             title="Target schema",
-            description="Schema for the tables (Meltano sets it to the tap's load schema).",
+            description="Schema for the tables, created if missing (Meltano sets it to the tap's "
+            "load schema). Default: main in DuckDB, public in PostgreSQL.",
         ),
         th.Property(
             "forward_command",
@@ -95,31 +97,41 @@ class TargetReconciled(Target):
     ).to_dict()
 
     def __init__(self, **kwargs: t.Any) -> None:
-        """Validate the config, then open the destination (this version writes only to DuckDB)."""
+        """Validate the config, then open the destination."""
         super().__init__(**kwargs)
-        destination = self.config.get("destination", "duckdb")
-        if destination != "duckdb":
-            message = (
-                f"destination {destination!r} is not available in this version of target-reconciled: "
-                "only 'duckdb' is supported"
-            )
-            raise ConfigValidationError(message, errors=[message])
-        self.max_parallelism = 1  # one DuckDB connection: sinks drain one after the other
+        self.max_parallelism = 1  # one database connection: sinks drain one after the other
         self.bookmarks: dict[str, list[str]] = {}
         self.writer = Writer()
         self._spool = tempfile.TemporaryDirectory(prefix="target-reconciled-")
         self.spool = self._spool.name
         """Where sinks write their batch files (see ``batchfile``)."""
-        self.destination: Destination = DuckDBDestination(
-            self.config.get("duckdb_path", "output/reconciled.duckdb"),
-            self.config.get("default_target_schema") or "main",
-            history=self.config.get("history", True),
-        )
+        self.destination = self._open_destination()
         # Records skip the SDK's per-record path unless a feature needs it (maps, metadata columns).
         if not any(
             self.config.get(name) for name in ("stream_maps", "flattening_enabled", "add_record_metadata")
         ):
             self.message_reader.on_record = self._buffer_record
+
+    def _open_destination(self) -> Destination:
+        """The configured destination, or a configuration error naming the setting to change."""
+        destination = self.config.get("destination", "duckdb")
+        schema = self.config.get("default_target_schema")
+        history = self.config.get("history", True)
+        if destination == "duckdb":
+            path = self.config.get("duckdb_path", "output/reconciled.duckdb")
+            return DuckDBDestination(path, schema or "main", history=history)
+        if destination == "postgres":
+            url = self.config.get("postgres_url")
+            if not url:
+                message = (
+                    "destination 'postgres' needs postgres_url (postgresql://user:password@host:5432/db)"
+                )
+                raise ConfigValidationError(message, errors=[message])
+            from target_reconciled.destinations.postgres import PostgresDestination
+
+            return PostgresDestination(url, schema or "public", history=history)
+        message = f"destination {destination!r} is not available in this version of target-reconciled"
+        raise ConfigValidationError(message, errors=[message])
 
     def _buffer_record(self, stream: str, record: Raw, version: int | None, line: int) -> bool:
         """The fast path of a RECORD message: hand the raw record to its sink, drain it when full.

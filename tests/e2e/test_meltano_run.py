@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import pytest
 
 from sandbox.clock import VirtualClock
@@ -44,25 +47,32 @@ def point_at(project: Project, invoca: EmulatorServer, ve: EmulatorServer) -> No
 
 def assert_current_matches_truth(project: Project, invoca: InvocaEmulator, ve: VeEmulator) -> None:
     with project.duckdb() as con:
-        rows = con.execute(
-            "select transaction_id, _reconciled_source_key, advertiser_payin_localized "
-            "from tap_invoca.transactions"
-        ).fetchall()
-        current = {tid: (source, payin) for tid, source, payin in rows}
-        truth = {
-            t["root_transaction_id"]: (t["transaction_id"], _decimal(t["advertiser_payin_localized"]))
-            for t in invoca.truth()
-        }
-        assert current == truth
-        rows = con.execute(
-            'select "transactionId", "transactionStatus", "modifiedDate" from tap_veinvoicing.transactions'
-        ).fetchall()
-        current_ve = {tid: (status, modified) for tid, status, modified in rows}
-        truth_ve = {
-            t["transactionId"]: (t["transactionStatus"], dt.datetime.fromisoformat(t["modifiedDate"]))
-            for t in ve.truth()
-        }
-        assert current_ve == truth_ve
+        assert_tables_match_truth(lambda sql: con.execute(sql).fetchall(), invoca, ve)
+
+
+def assert_tables_match_truth(
+    fetch: Callable[[str], list[tuple[Any, ...]]], invoca: InvocaEmulator, ve: VeEmulator
+) -> None:
+    """The current tables of both taps' schemas, read with ``fetch``, equal the emulators' truth."""
+    rows = fetch(
+        "select transaction_id, _reconciled_source_key, advertiser_payin_localized "
+        "from tap_invoca.transactions"
+    )
+    current = {tid: (source, payin) for tid, source, payin in rows}
+    truth = {
+        t["root_transaction_id"]: (t["transaction_id"], _decimal(t["advertiser_payin_localized"]))
+        for t in invoca.truth()
+    }
+    assert current == truth
+    rows = fetch(
+        'select "transactionId", "transactionStatus", "modifiedDate" from tap_veinvoicing.transactions'
+    )
+    current_ve = {tid: (status, modified) for tid, status, modified in rows}
+    truth_ve = {
+        t["transactionId"]: (t["transactionStatus"], dt.datetime.fromisoformat(t["modifiedDate"]))
+        for t in ve.truth()
+    }
+    assert current_ve == truth_ve
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -149,3 +159,32 @@ def test_target_behind_a_tap_that_is_not_ours(project: Project, tmp_path: Path) 
         ("A", "C", 30, "third", 3),
         ("X", "X", 5, "alone", 1),
     ]
+
+
+def test_prod_environment_writes_to_postgres(project: Project, postgres_url: str) -> None:
+    """``--environment=prod`` as a user runs it (secrets from the environment), into PostgreSQL."""
+    schemas = ("tap_invoca", "tap_veinvoicing")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    invoca, ve = emulators()
+    try:
+        with EmulatorServer(invoca) as invoca_server, EmulatorServer(ve) as ve_server:
+            point_at(project, invoca_server, ve_server)
+            project.env.update(
+                {
+                    "TAP_INVOCA_AUTH_TOKEN": "sandbox-invoca-token",
+                    "TAP_INVOCA_ACCOUNT_ID": "33",
+                    "TAP_VEINVOICING_SUBSCRIPTION_KEY": "production-ve-key",  # the production path
+                    "TAP_VEINVOICING_DOMAINS": json.dumps(["", *(m.domain for m in ve.config.merchants)]),
+                    "TARGET_RECONCILED_POSTGRES_URL": postgres_url,
+                }
+            )
+            project.meltano("--environment=prod", "run", *PIPELINES)
+        assert not (project.root / "output" / "reconciled.duckdb").exists()
+        with psycopg.connect(postgres_url) as conn:
+            assert_tables_match_truth(lambda sql: conn.execute(sql).fetchall(), invoca, ve)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            for schema in schemas:
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

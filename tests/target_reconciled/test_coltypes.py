@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from target_reconciled.coltypes import column_type, widen
+from target_reconciled.coltypes import (
+    BIGINT,
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    TIMESTAMPTZ,
+    VARCHAR,
+    column_type,
+    evolution,
+    widen,
+)
 from tests.target_reconciled.harness import record, rows, run_inline, schema
 
 
@@ -77,3 +87,12 @@ def test_loaded_columns_keep_money_exact_and_fall_back_to_text(tmp_path: Path) -
     assert got[1]["data"] == '[{"a":1.5}]'
     assert got[2]["data"] is None
     assert [got[n]["text"] for n in (1, 2, 3)] == ["1", "x", "true"]
+
+
+def test_evolution_adds_new_columns_widens_changed_ones_and_never_narrows() -> None:
+    existing = {"id": BIGINT, "at": DATE, "amount": DECIMAL, "gone": VARCHAR}
+    wanted = {"id": DECIMAL, "at": TIMESTAMPTZ, "amount": BIGINT, "new": BOOLEAN}
+    added, widened = evolution(existing, wanted)
+    assert added == {"new": BOOLEAN}
+    assert widened == {"id": DECIMAL, "at": TIMESTAMPTZ}  # amount stays DECIMAL; gone stays
+    assert evolution(existing, existing) == ({}, {})

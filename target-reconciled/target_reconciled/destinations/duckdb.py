@@ -10,13 +10,22 @@ from typing import Any
 import duckdb
 
 from target_reconciled.batchfile import Batch
-from target_reconciled.coltypes import column_type, reported_type, widen
+from target_reconciled.coltypes import column_type, evolution, reported_type, widen
 from target_reconciled.destinations.base import BadRow, Destination
 from target_reconciled.destinations.staging import BATCH, quote, stage_sql
+from target_reconciled.destinations.tables import (
+    BOOKKEEPING,
+    CURRENT_META,
+    HISTORY_META,
+    HISTORY_SUFFIX,
+    INTERNAL,
+    TableError,
+    check_history_mode,
+    data_columns,
+)
 from target_reconciled.model import Incoming, Link, Plan, Stored
 from target_reconciled.rules import StreamRules
 
-PREFIX = "_reconciled_"
 MEMORY_MB = 64
 """DuckDB's memory limit, in MB, before the per-column share (see ``_limit_memory``)."""
 MEMORY_MB_PER_COLUMN = 1
@@ -33,33 +42,10 @@ TEMP_TABLES = (
     "_reconciled_seen_new",
 )
 """The per-batch temp views and tables, dropped once the batch is written."""
-CURRENT_META = {
-    "_reconciled_source_key": "VARCHAR",
-    "_reconciled_versions": "BIGINT",
-    "_reconciled_at": "TIMESTAMPTZ",
-    "_reconciled_root": "VARCHAR",
-    "_reconciled_digest": "VARCHAR",
-}
-BOOKKEEPING = {
-    "_reconciled_root": "VARCHAR",
-    "_reconciled_seq": "BIGINT",
-    "_reconciled_key": "VARCHAR",
-    "_reconciled_corrects": "VARCHAR",
-    "_reconciled_order": "VARCHAR",
-    "_reconciled_digest": "VARCHAR",
-}
-HISTORY_META = {**BOOKKEEPING, "_reconciled_at": "TIMESTAMPTZ"}
-INTERNAL = {
-    "_reconciled_streams": "stream VARCHAR, next_seq BIGINT, history BOOLEAN, rules VARCHAR",
-    "_reconciled_links": "stream VARCHAR, key VARCHAR, parent VARCHAR, root VARCHAR",
-    "_reconciled_seen": "stream VARCHAR, key VARCHAR, table_version BIGINT",
-    "_reconciled_versions": "stream VARCHAR, "
-    + ", ".join(f"{name} {kind}" for name, kind in BOOKKEEPING.items()),
-}
 
 
-class DuckDBError(RuntimeError):
-    """A stream's tables cannot be used as configured."""
+class DuckDBError(TableError):
+    """A stream's tables cannot be used as configured, or the database cannot be opened."""
 
 
 class DuckDBStore:
@@ -122,7 +108,8 @@ class DuckDBDestination(Destination):
         with self._transaction():
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
             for name, columns in INTERNAL.items():
-                self.con.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} ({columns})")
+                body = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+                self.con.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} ({body})")
 
     def table(self, name: str) -> str:
         """The qualified, quoted name of a table in the target schema."""
@@ -162,7 +149,7 @@ class DuckDBDestination(Destination):
     def versions_source(self, stream: str) -> tuple[str, str, list[Any]]:
         """Table, filter (on alias ``v``) and parameters of the rows that answer ``Store.versions``."""
         if self.history:
-            return self.table(f"{stream}__history"), "TRUE", []
+            return self.table(stream + HISTORY_SUFFIX), "TRUE", []
         return self.table("_reconciled_versions"), "v.stream = ?", [stream]
 
     def _existing(self, name: str) -> dict[str, str] | None:
@@ -182,38 +169,26 @@ class DuckDBDestination(Destination):
             body = ", ".join(f"{quote(column)} {kind}" for column, kind in columns.items())
             self.con.execute(f"CREATE TABLE {self.table(name)} ({body})")
             return dict(wanted)
-        result = {column: kind for column, kind in existing.items() if column not in meta}
-        for column, kind in wanted.items():
-            if column not in existing:
-                self.con.execute(f"ALTER TABLE {self.table(name)} ADD COLUMN {quote(column)} {kind}")
-                result[column] = kind
-                continue
-            wider = widen(existing[column], kind)
-            if wider != existing[column]:
-                self.con.execute(
-                    f"ALTER TABLE {self.table(name)} ALTER COLUMN {quote(column)} SET DATA TYPE {wider}"
-                )
-                result[column] = wider
-        return result
+        data = {column: kind for column, kind in existing.items() if column not in meta}
+        added, widened = evolution(data, wanted)
+        table = self.table(name)
+        for column, kind in added.items():
+            self.con.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column)} {kind}")
+        for column, kind in widened.items():
+            self.con.execute(f"ALTER TABLE {table} ALTER COLUMN {quote(column)} SET DATA TYPE {kind}")
+        return {**data, **added, **widened}
 
     def prepare(self, stream: str, schema: Mapping[str, Any], rules: StreamRules) -> None:
         """Create or evolve the stream's tables and record its rules."""
-        properties: Mapping[str, Any] = schema.get("properties") or {}
-        reserved = sorted(name for name in properties if name.startswith(PREFIX))
-        if reserved:
-            raise DuckDBError(f"stream {stream!r}: columns {reserved} use the reserved prefix {PREFIX}")
+        properties = data_columns(stream, schema)
         wanted = {name: column_type(prop) for name, prop in properties.items()}
         streams = self.table("_reconciled_streams")
         with self._transaction():
             row = self.one(f"SELECT history FROM {streams} WHERE stream = ?", [stream])
-            if row is not None and row[0] != self.history:
-                raise DuckDBError(
-                    f"stream {stream!r} was loaded with history={row[0]}; it cannot switch to "
-                    f"history={self.history} in schema {self.schema!r} (use a new schema)"
-                )
+            check_history_mode(stream, None if row is None else row[0], self.history, self.schema)
             columns = self._evolve(stream, wanted, CURRENT_META)
             if self.history:
-                history = self._evolve(f"{stream}__history", wanted, HISTORY_META)
+                history = self._evolve(stream + HISTORY_SUFFIX, wanted, HISTORY_META)
                 columns = {name: widen(kind, history.get(name, kind)) for name, kind in columns.items()}
             if row is None:
                 self.con.execute(f"INSERT INTO {streams} VALUES (?, 1, ?, ?)", [stream, self.history, ""])
@@ -448,7 +423,7 @@ class DuckDBDestination(Destination):
                 picks.append(f"s.{quote(column)}, ")
         if self.history:
             source = (
-                f"SELECT * FROM {self.table(stream + '__history')} "
+                f"SELECT * FROM {self.table(stream + HISTORY_SUFFIX)} "
                 "WHERE _reconciled_seq IN (SELECT seq FROM _reconciled_changed)"
             )
             match = "s._reconciled_seq = w.seq"
