@@ -65,8 +65,12 @@ def same_key(sql: str, python: str) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(records, min_size=1, max_size=20))
 def test_sql_and_python_agree(tmp_path_factory: Any, batch: list[dict[str, Any]]) -> None:
-    tmp = tmp_path_factory.mktemp("stage")
-    for row, record in zip(staged(tmp, batch), batch, strict=True):
+    agree(staged(tmp_path_factory.mktemp("stage"), batch), batch)
+
+
+def agree(staged_rows: list[tuple[Any, ...]], batch: list[dict[str, Any]]) -> None:
+    """Each staged ``(key, corrects, order, bad, digest)`` is what the engine computes in Python."""
+    for row, record in zip(staged_rows, batch, strict=True):
         key, corrects, order, bad, _ = row
         assert bad is None
         same_key(key, key_text([record["id"]]))
