@@ -1,4 +1,4 @@
-"""Property test of the whole target on real DuckDB files against the brute-force reference.
+"""Property test of the whole target, on DuckDB files and PostgreSQL, against the brute-force reference.
 
 The DuckDB destination settles rows that need no plan in SQL (new keys, once in the batch, no
 corrections) and gives the engine only the others; across runs and batch sizes the current table
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from target_reconciled.keys import key_text
 from target_reconciled.rules import StreamRules
-from tests.target_reconciled.harness import record, rows, run_inline, schema
+from tests.target_reconciled.harness import Dest, record, run_inline, schema
 from tests.target_reconciled.test_engine_properties import (
     ARRIVAL,
     CORRECTIONS,
@@ -45,8 +45,8 @@ def instant(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
 
 
-def run(rules: StreamRules, db: Path, batch_rows: int, chunk: list[Record]) -> None:
-    config: dict[str, Any] = {"duckdb_path": str(db), "batch_size_rows": batch_rows}
+def run(rules: StreamRules, dest: Dest, batch_rows: int, chunk: list[Record]) -> None:
+    config: dict[str, Any] = dest.config(batch_size_rows=batch_rows)
     override = OVERRIDES[rules]
     if override is not None:
         config["streams"] = {"s": override}
@@ -79,9 +79,9 @@ def expected_rows(rules: StreamRules, input_rows: list[Record]) -> dict[str, dic
     }
 
 
-def loaded_rows(db: Path) -> dict[str, dict[str, Any]]:
+def loaded_rows(dest: Dest) -> dict[str, dict[str, Any]]:
     found = {}
-    for row in rows(db, "s"):
+    for row in dest.rows("s"):
         value = {name: row[name] for name in ("_reconciled_source_key", "_reconciled_versions", *COLUMNS)}
         found[row["_reconciled_root"]] = value
         assert row["id"] == row["_reconciled_root"][2:-2], row  # the key columns hold the root key
@@ -101,6 +101,20 @@ def normalised(table: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     }
 
 
+def check(dest: Dest, rules: StreamRules, input_rows: list[Record], batch_rows: int, runs: list) -> None:
+    for chunk in runs:  # each chunk is one run
+        run(rules, dest, batch_rows, chunk)
+    if not input_rows:
+        return
+    expected = expected_rows(rules, input_rows)
+    assert normalised(loaded_rows(dest)) == normalised(expected)
+    history = dest.rows("s__history")
+    assert len(history) == sum(expected[root]["_reconciled_versions"] for root in loaded_rows(dest))
+    assert len({row["_reconciled_seq"] for row in history}) == len(history)
+    assert {row["_reconciled_root"] for row in history} == set(expected)  # no row left under a merged root
+    assert all(key_text([row["id"]]) == row["_reconciled_key"] for row in history)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.sampled_from([CORRECTIONS, VERSIONED, REPLICATION, ARRIVAL]),
@@ -108,19 +122,25 @@ def normalised(table: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     st.integers(1, 5),
     st.data(),
 )
-def test_current_table_equals_reference(
+def test_duckdb_current_table_equals_reference(
     rules: StreamRules, input_rows: list[Record], batch_rows: int, data: st.DataObject
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp, "db.duckdb")
-        for chunk in data.draw(batchings(input_rows)):  # each chunk is one run
-            run(rules, db, batch_rows, chunk)
-        if not input_rows:
-            return
-        assert normalised(loaded_rows(db)) == normalised(expected_rows(rules, input_rows))
-        history = rows(db, "s__history")
-        assert len(history) == sum(
-            expected_rows(rules, input_rows)[r]["_reconciled_versions"] for r in loaded_rows(db)
-        )
-        assert len({row["_reconciled_seq"] for row in history}) == len(history)
-        assert all(key_text([row["id"]]) == row["_reconciled_key"] for row in history)
+        check(Dest("duckdb", Path(tmp)), rules, input_rows, batch_rows, data.draw(batchings(input_rows)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from([CORRECTIONS, VERSIONED, REPLICATION, ARRIVAL]),
+    st.lists(records(), max_size=14).flatmap(with_replays),
+    st.integers(1, 5),
+    st.data(),
+)
+def test_postgres_current_table_equals_reference(
+    postgres_url: str, rules: StreamRules, input_rows: list[Record], batch_rows: int, data: st.DataObject
+) -> None:
+    dest = Dest("postgres", Path("/nonexistent"), postgres_url)
+    try:
+        check(dest, rules, input_rows, batch_rows, data.draw(batchings(input_rows)))
+    finally:
+        dest.drop()

@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 from target_reconciled.destinations.duckdb import DuckDBDestination
-from tests.target_reconciled.harness import current, invoca, record, rows, run_cli, run_inline, schema, state
+from tests.target_reconciled.harness import (
+    Dest,
+    current,
+    invoca,
+    record,
+    rows,
+    run_cli,
+    run_inline,
+    schema,
+    state,
+)
 
 GOOD = [*invoca({"transaction_id": "A"}, {"transaction_id": "B"}), state({"run": 1})]
 SECOND = [
@@ -32,13 +42,12 @@ BAD_LINES = {
 @pytest.mark.parametrize("case", sorted(BAD_LINES))
 @pytest.mark.parametrize("batch_size", [1, 10_000])
 def test_bad_input_stops_the_run_and_keeps_what_was_committed(
-    tmp_path: Path, case: str, batch_size: int
+    dest: Dest, tmp_path: Path, case: str, batch_size: int
 ) -> None:
-    config = {"duckdb_path": str(tmp_path / "db.duckdb"), "batch_size_rows": batch_size}
-    db = Path(config["duckdb_path"])
+    config = dest.config(batch_size_rows=batch_size)
     first = run_cli(config, GOOD, tmp_path)
     assert first.code == 0, first.stderr
-    before = current(db)
+    before = dest.current()
 
     bad, mention = BAD_LINES[case]
     result = run_cli(config, [*SECOND, bad, *invoca({"transaction_id": "Z"}), state({"run": 3})], tmp_path)
@@ -49,7 +58,7 @@ def test_bad_input_stops_the_run_and_keeps_what_was_committed(
     assert error, result.stderr
     assert "line 5" in error[-1]
     assert mention in error[-1]
-    after = current(db)
+    after = dest.current()
     if batch_size == 10_000:
         assert after == before  # the second run's records were never committed
     else:

@@ -150,7 +150,7 @@ def stage_sql(columns: Mapping[str, str], rules: StreamRules, first_seq: int) ->
     read = {name: "jsonb" if name in engine or kind == JSON else "text" for name, kind in columns.items()}
     read.update(dict.fromkeys(engine - set(columns), "jsonb"))
     record = ", ".join(f"{quote(name)} {kind}" for name, kind in read.items())
-    columns_from = f", jsonb_to_record(d -> 'r') AS x({record})" if read else ""
+    columns_from = f", jsonb_to_record(raw.d -> 'r') AS x({record})" if read else ""
     typed = "".join(f"{row.typed(name, kind)} AS {quote(name)}, " for name, kind in columns.items())
     if rules.key:
         parts = ", ".join(row.key_part(name, "key column") for name in rules.key)
@@ -174,11 +174,11 @@ def stage_sql(columns: Mapping[str, str], rules: StreamRules, first_seq: int) ->
     digest = f"md5(array_to_string(ARRAY[{content}]::text[], ''))" if content else "md5('')"
     key_column = "to_json(ARRAY[_reconciled_digest])::text" if not rules.key else "_reconciled_key"
     inner = (
-        f"SELECT (d ->> 'l')::bigint AS _reconciled_line, "
-        f"{first_seq} + (d ->> 'i')::bigint AS _reconciled_seq, "
-        f"(d ->> 'v')::bigint AS _reconciled_version, {typed}{key} AS _reconciled_key, "
+        f"SELECT (raw.d ->> 'l')::bigint AS _reconciled_line, "
+        f"{first_seq} + (raw.d ->> 'i')::bigint AS _reconciled_seq, "
+        f"(raw.d ->> 'v')::bigint AS _reconciled_version, {typed}{key} AS _reconciled_key, "
         f"{corrects} AS _reconciled_corrects, {order} AS _reconciled_order, {bad} AS _reconciled_bad "
-        f"FROM {RAW}{columns_from}"
+        f"FROM {RAW} AS raw{columns_from}"
     )
     names = "".join(f"{quote(name)}, " for name in columns)
     return (

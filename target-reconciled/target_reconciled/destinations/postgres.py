@@ -405,7 +405,8 @@ class PostgresDestination(Destination):
         self.run(
             f"CREATE TEMP TABLE _reconciled_new ON COMMIT DROP AS SELECT {data}"
             "coalesce(n.root, b._reconciled_key) AS _reconciled_root, b._reconciled_seq, b._reconciled_key, "
-            "b._reconciled_corrects, b._reconciled_order, b._reconciled_digest, n.seq IS NULL AS settled "
+            "b._reconciled_corrects, b._reconciled_order, b._reconciled_digest, "
+            "n.seq IS NULL AS _reconciled_settled "
             f"FROM {BATCH} b LEFT JOIN _reconciled_rows n ON n.seq = b._reconciled_seq "
             f"WHERE n.seq IS NOT NULL OR {settled}"
         )
@@ -425,7 +426,7 @@ class PostgresDestination(Destination):
         if self._rules[stream].corrects is not None:
             self.run(
                 f"INSERT INTO {links} SELECT $1, _reconciled_key, NULL, _reconciled_key "
-                "FROM _reconciled_new WHERE settled",
+                "FROM _reconciled_new WHERE _reconciled_settled",
                 [stream],
             )
         if plan.links:
@@ -451,7 +452,7 @@ class PostgresDestination(Destination):
             f"INSERT INTO {self.table(stream)} ({names}{', '.join(CURRENT_META)}) "
             f"SELECT {names}{_shown(len(key), '_reconciled_key')}, 1, now(), _reconciled_key, "
             "_reconciled_digest "
-            "FROM _reconciled_new WHERE settled"
+            "FROM _reconciled_new WHERE _reconciled_settled"
         )
         seen = self.table("_reconciled_seen")
         self.run(
@@ -512,8 +513,9 @@ class PostgresDestination(Destination):
             match = "s._reconciled_key = w.key AND s._reconciled_digest = w.digest"
         self.run(
             f"CREATE TEMP TABLE _reconciled_next ON COMMIT DROP AS SELECT "
-            f"{''.join(picks)}{_shown(len(key), 'w.key')} AS source_key, w.versions, now() AS at, "
-            "w.root, w.digest "
+            f"{''.join(picks)}{_shown(len(key), 'w.key')} AS _reconciled_source_key, "
+            "w.versions AS _reconciled_versions, now() AS _reconciled_at, w.root AS _reconciled_root, "
+            "w.digest AS _reconciled_digest "
             f"FROM _reconciled_changed w JOIN ({source}) s ON {match}"
         )
         changed = self.fetch(
