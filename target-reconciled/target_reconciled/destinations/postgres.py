@@ -7,6 +7,7 @@ table (``COPY``), typed there (``pg_staging``), planned and written; the stream'
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -80,6 +81,9 @@ INDEXES = {
 }
 """Per table (``current`` and ``history`` for every stream's): ``(UNIQUE or not, columns)``."""
 _COPY_LINE = re.compile(r"COPY \S+, line (\d+)")
+_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+"""A JSON ``\\u0000`` escape (after an even run of backslashes, which are escaped backslashes)."""
+logger = logging.getLogger("target-reconciled")
 
 
 class PostgresError(TableError):
@@ -281,7 +285,7 @@ class PostgresDestination(Destination):
                 [stream],
             )[0]
             self.run(f"CREATE TEMP TABLE {RAW} (d jsonb) ON COMMIT DROP")
-            self._copy(batch)
+            self._copy(stream, batch)
             self._stage(stream, rules, first)
             bad = self.fetch(
                 f"SELECT _reconciled_line, _reconciled_bad FROM {BATCH} "
@@ -320,11 +324,20 @@ class PostgresDestination(Destination):
         self._loaded = stream
         return [Incoming(*row) for row in rows]
 
-    def _copy(self, batch: Batch) -> None:
-        """Copy the batch file's lines into ``RAW``; a line PostgreSQL cannot store raises ``BadRow``."""
+    def _copy(self, stream: str, batch: Batch) -> None:
+        """Copy the batch file's lines into ``RAW``; a line PostgreSQL cannot store raises ``BadRow``.
+
+        PostgreSQL cannot store the character U+0000 in text or jsonb: it is stored as U+FFFD, with
+        a warning, rather than failing the run for one character.
+        """
+        replaced = 0
         try:
             with self.conn.cursor().copy(COPY_RAW) as copy, Path(batch.path).open("rb") as file:
                 while chunk := file.read(1 << 20):
+                    chunk += file.readline()  # whole lines: an escape never straddles two chunks
+                    if b"\\u0000" in chunk:
+                        chunk, count = _NUL.subn(rb"\1\\ufffd", chunk)
+                        replaced += count
                     copy.write(chunk)
         except errors.DataError as exc:
             found = _COPY_LINE.search(exc.diag.context or "")
@@ -336,6 +349,13 @@ class PostgresDestination(Destination):
                         reason = f"PostgreSQL cannot store the record: {exc.diag.message_primary}"
                         raise BadRow(_read_line(text).l, reason) from None
             raise
+        if replaced:
+            logger.warning(
+                "stream %r: %d value(s) held the character U+0000, which PostgreSQL cannot store; "
+                "stored as U+FFFD",
+                stream,
+                replaced,
+            )
 
     def _stage(self, stream: str, rules: StreamRules, first: int) -> None:
         """Create the typed batch; a value its column type rejects raises ``BadRow`` naming it."""
