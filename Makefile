@@ -29,5 +29,5 @@ test: install postgres lint
 demo: install
 	$(BIN)/python scripts/demo.py
 
-bench: install
+bench: install postgres
 	$(BIN)/python -m bench

@@ -8,7 +8,7 @@ should. target-reconciled then runs once more on ten times the records, to show 
 its peak memory stays flat as the input grows.
 
 target-duckdb is installed on first use into its own virtualenv, ``bench/.peers/target-duckdb``
-(never into the project's), and reused while its stamp matches ``PEER_REQUIREMENT``.
+(``bench.peers``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import invoca_records
+from bench import invoca_records, peers
 from bench.invoca_records import Counts
 from bench.measure import Check, Comparison, Measurement, RunError, Sample, run_measured
 
@@ -36,7 +36,7 @@ BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 PEER = "target-duckdb"
 PEER_REQUIREMENT = "target-duckdb==0.8.0"
-PEER_VENV = BENCH / ".peers" / PEER
+PEER_VENV = peers.PEERS / PEER
 PEER_BATCH_ROWS = 100_000
 """target-duckdb's default ``batch_size_rows``: it loads (and flushes) that many records at a time."""
 
@@ -49,30 +49,13 @@ print(json.dumps([con.execute(sql).fetchall()[0][0] for sql in sys.argv[2:]]))
 
 
 def peer_python() -> Path:
-    """target-duckdb's virtualenv, created (or rebuilt) unless its stamp matches ``PEER_REQUIREMENT``."""
-    stamp = PEER_VENV / ".bench-installed"
-    python = PEER_VENV / "bin" / "python"
-    if stamp.exists() and stamp.read_text().strip() == PEER_REQUIREMENT and python.exists():
-        return python
-    print(f"{NAME}: installing {PEER_REQUIREMENT} into {PEER_VENV.relative_to(BENCH.parent)}", flush=True)
-    for cmd in (
-        [sys.executable, "-m", "venv", "--clear", str(PEER_VENV)],
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER_REQUIREMENT],
-    ):
-        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
-        if done.returncode:
-            raise RunError(f"could not install {PEER_REQUIREMENT}: {' '.join(cmd)}:\n{done.stderr[-3000:]}")
-    stamp.write_text(PEER_REQUIREMENT + "\n")
-    return python
+    """target-duckdb's virtualenv (``peers``)."""
+    return peers.python(PEER, PEER_REQUIREMENT)
 
 
 def peer_label(python: Path) -> str:
     """target-duckdb's version and the DuckDB it runs on (it accepts any ``duckdb>=1.0``)."""
-    script = "from importlib.metadata import version; print(version('target-duckdb'), version('duckdb'))"
-    done = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise RunError(f"could not read {PEER}'s version:\n{done.stderr[-3000:]}")
-    target, duckdb = done.stdout.split()
+    target, duckdb = peers.versions(python, "target-duckdb", "duckdb")
     return f"{PEER} {target} (duckdb {duckdb})"
 
 

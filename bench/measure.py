@@ -86,7 +86,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Our plugin against its peer on the same input, with the records/s goal.
+    """Our plugin against its peer on the same input, with the records/s goal (None: no goal set).
 
     ``more``: further rows for the table (e.g. our plugin on a larger input); ``checks``:
     further goals, one line each under the records/s goal.
@@ -95,7 +95,7 @@ class Comparison:
     benchmark: str
     ours: Measurement
     baseline: Measurement
-    goal: float
+    goal: float | None
     more: tuple[Measurement, ...] = ()
     checks: tuple[Check, ...] = ()
 
@@ -134,12 +134,13 @@ def format_table(comparisons: Sequence[Comparison]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for c in comparisons:
-        verdict = "met" if c.ratio >= c.goal else "NOT met"
         cpu_ratio = c.baseline.cpu_seconds / c.ours.cpu_seconds
-        lines.append(
-            f"{c.benchmark}: goal {c.goal:g}x the baseline's records/s: {verdict} ({c.ratio:.2f}x; "
-            f"{cpu_ratio:.2f}x in CPU time per record)"
-        )
+        measured = f"{c.ratio:.2f}x; {cpu_ratio:.2f}x in CPU time per record"
+        if c.goal is None:
+            lines.append(f"{c.benchmark}: no records/s goal set ({measured})")
+        else:
+            verdict = "met" if c.ratio >= c.goal else "NOT met"
+            lines.append(f"{c.benchmark}: goal {c.goal:g}x the baseline's records/s: {verdict} ({measured})")
         for check in c.checks:
             verdict = "met" if check.met else "NOT met"
             lines.append(f"{c.benchmark}: goal {check.goal}: {verdict} ({check.detail})")

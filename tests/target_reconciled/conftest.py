@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.target_reconciled.harness import Dest
+from tests.target_reconciled.harness import DESTINATIONS, Dest
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(params=DESTINATIONS)
 def dest(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dest]:
     url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     destination = Dest(request.param, tmp_path, url)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -95,30 +96,35 @@ def rows(db: Path, table: str, schema_name: str = "main", order: str = "1") -> l
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def tables(db: Path, schema_name: str = "main") -> set[str]:
-    with duckdb.connect(str(db)) as con:
-        found = con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema_name]
-        ).fetchall()
-    return {name for (name,) in found}
+DESTINATIONS = ("duckdb", "postgres")
+"""The ``Dest`` kinds, which the ``dest`` fixture runs each test on."""
+TYPE_NAMES = {
+    "VARCHAR": "text",
+    "DECIMAL(38,9)": "numeric",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "timestamp with time zone": "timestamptz",
+    "time without time zone": "time",
+    "JSON": "json",
+    "jsonb": "json",
+}
+"""DuckDB's and PostgreSQL's column types in one vocabulary; the others are only lower-cased."""
 
 
-def current(db: Path, table: str = "transactions", schema_name: str = "main") -> dict[str, dict[str, Any]]:
-    """The current table by root, without the commit timestamp."""
-    return {
-        row["_reconciled_root"]: {k: v for k, v in row.items() if k != "_reconciled_at"}
-        for row in rows(db, table, schema_name)
-    }
-
-
-DUCKDB_TYPES = {"VARCHAR": "text", "TIMESTAMP WITH TIME ZONE": "timestamptz", "DECIMAL(38,9)": "numeric"}
-"""DuckDB's type names in PostgreSQL's words, so that tests compare one vocabulary."""
+def _plain(value: Any, json_text: bool) -> Any:
+    """A value as read back from either destination: JSON parsed, numbers without trailing zeros."""
+    if json_text and value is not None:
+        return json.loads(value)
+    if isinstance(value, Decimal):  # exact: the precision is the value's own digits
+        return value.normalize(Context(prec=max(len(value.as_tuple().digits), 1)))
+    return value
 
 
 class Dest:
     """Where a test's target writes: a DuckDB file, or a new schema of the PostgreSQL test database.
 
-    Values read back are Python values; DuckDB's JSON columns are parsed, as psycopg does jsonb.
+    Values read back compare equal across the two: JSON columns are parsed (DuckDB returns text,
+    psycopg parsed jsonb) and numbers lose trailing zeros (DuckDB's ``DECIMAL(38,9)`` ``10.100000000``
+    is PostgreSQL's ``10.1``).
     """
 
     def __init__(self, kind: str, root: Path, postgres_url: str | None = None) -> None:
@@ -133,6 +139,10 @@ class Dest:
         base = {"destination": "postgres", "postgres_url": self.url, "default_target_schema": self.schema}
         return {**base, **extra}
 
+    def named_schema(self, name: str) -> str:
+        """The schema to set as ``default_target_schema`` for ``name``: this test's own on PostgreSQL."""
+        return name if self.kind == "duckdb" else f"{self.schema}_{name}"
+
     def other(self) -> Dest:
         """A second, empty destination of the same kind (dropped with this one)."""
         sibling = Dest(self.kind, self.root / "other", self.url)
@@ -140,22 +150,18 @@ class Dest:
         return sibling
 
     def _query(self, sql: str, params: list[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows (``_plain`` values) of ``sql``, with ``?`` placeholders."""
         if self.kind == "duckdb":
             with duckdb.connect(str(self.root / "out" / "db.duckdb")) as con:
                 cur = con.execute(sql, params or [])
-                names = [d[0] for d in cur.description]
-                found = cur.fetchall()
-                kinds = [str(d[1]) for d in cur.description]
-            return names, [
-                tuple(
-                    json.loads(v) if k == "JSON" and v is not None else v
-                    for v, k in zip(row, kinds, strict=True)
-                )
-                for row in found
-            ]
-        with psycopg.connect(str(self.url)) as conn:
-            cur = conn.execute(sql.replace("?", "%s"), params)
-            return [d.name for d in cur.description or []], cur.fetchall()
+                names, found = [d[0] for d in cur.description], cur.fetchall()
+                json_text = [str(d[1]) == "JSON" for d in cur.description]
+        else:
+            with psycopg.connect(str(self.url)) as conn:
+                cur = conn.execute(sql.replace("?", "%s") if params else sql, params)
+                names, found = [d.name for d in cur.description or []], cur.fetchall()
+                json_text = [False] * len(names)
+        return names, [tuple(map(_plain, row, json_text)) for row in found]
 
     def rows(self, table: str, order: str = "1", schema_name: str | None = None) -> list[dict[str, Any]]:
         qualified = f'"{schema_name or self.schema}"."{table}"'
@@ -168,14 +174,14 @@ class Dest:
         )
         return {name for (name,) in found}
 
-    def types(self, table: str) -> dict[str, str]:
-        """Column types, in PostgreSQL's names (``text``, ``boolean``, ``numeric``...)."""
+    def column_types(self, table: str) -> dict[str, str]:
+        """Column types as ``TYPE_NAMES`` spells them (``text``, ``numeric``, ``timestamptz``...)."""
         _, found = self._query(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = ? AND table_name = ?",
             [self.schema, table],
         )
-        return {name: DUCKDB_TYPES.get(kind, kind.lower()) for name, kind in found}
+        return {name: TYPE_NAMES.get(kind, kind.lower()) for name, kind in found}
 
     def current(self, table: str = "transactions") -> dict[str, dict[str, Any]]:
         """The current table by root, without the commit timestamp."""
@@ -192,6 +198,7 @@ class Dest:
         }
 
     def drop(self) -> None:
+        """On PostgreSQL, drop every schema of this test (its own, ``other()``'s, ``named_schema``'s)."""
         if self.kind == "postgres":
             with psycopg.connect(str(self.url), autocommit=True) as conn:
                 found = conn.execute(

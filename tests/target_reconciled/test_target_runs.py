@@ -229,8 +229,8 @@ def test_schema_evolution_adds_and_widens_columns(dest: Dest, tmp_path: Path) ->
     )
 
     for table in ("s", "s__history"):
-        assert dest.types(table)["n"] == "text"
-        assert dest.types(table)["extra"] == "boolean"
+        assert dest.column_types(table)["n"] == "text"
+        assert dest.column_types(table)["extra"] == "boolean"
     # A number widened to text is spelled as the database spells it.
     spelled = {"duckdb": ("5.000000000", "2.250000000"), "postgres": ("5", "2.25")}[dest.kind]
     assert [(r["id"], r["n"], r["extra"]) for r in dest.rows("s", order="id")] == [
@@ -276,12 +276,13 @@ def test_activate_version_drops_roots_the_new_version_did_not_reach(dest: Dest, 
 
 
 def test_stream_names_are_quoted_and_schema_is_configurable(dest: Dest, tmp_path: Path) -> None:
-    config = dest.config(default_target_schema=dest.schema + "tap-x.load")
+    target_schema = dest.named_schema("tap-x.load")
+    config = dest.config(default_target_schema=target_schema)
     props = {"type": "object", "properties": {"id": {"type": "string"}}}
     run_inline(
         config, [schema('odd-name.with"quote', props, ["id"]), record('odd-name.with"quote', {"id": "1"})]
     )
-    assert dest.rows('odd-name.with""quote', schema_name=dest.schema + "tap-x.load")[0]["id"] == "1"
+    assert dest.rows('odd-name.with""quote', schema_name=target_schema)[0]["id"] == "1"
 
 
 def test_column_names_the_target_uses_internally_are_plain_data(dest: Dest) -> None:
