@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from target_reconciled.destinations.duckdb import DuckDBDestination
+from target_reconciled.destinations.sql import SQLDestination
 from tests.target_reconciled.harness import (
     DESTINATIONS,
     Dest,
     invoca,
     record,
-    rows,
     run_cli,
     run_inline,
     schema,
@@ -125,25 +124,22 @@ def test_unknown_message_type_names_the_line(tmp_path: Path) -> None:
     assert "line 3" in result.stderr
 
 
-def test_a_failing_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = {"duckdb_path": str(tmp_path / "db.duckdb")}
-    db = Path(config["duckdb_path"])
+def test_a_failing_write_leaves_nothing_half_written(dest: Dest, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = dest.config()
     run_inline(config, GOOD)
 
-    def fail(self: DuckDBDestination, stream: str, plan: object) -> None:
+    def fail(self: SQLDestination, stream: str, plan: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(DuckDBDestination, "_replace_current", fail)
+    monkeypatch.setattr(SQLDestination, "_replace_current", fail)
     batch = r"stream 'transactions', batch of 2 records from lines 2-3"
     with pytest.raises(RuntimeError, match=f"{batch}: disk full"):
         run_inline(config, SECOND)
     monkeypatch.undo()
-    assert [r["transaction_id"] for r in rows(db, "transactions__history", order="_reconciled_seq")] == [
-        "A",
-        "B",
-    ]
-    assert len(rows(db, "_reconciled_links")) == 2
-    assert rows(db, "_reconciled_streams")[0]["next_seq"] == 3
+    history = dest.rows("transactions__history", order="_reconciled_seq")
+    assert [r["transaction_id"] for r in history] == ["A", "B"]
+    assert len(dest.rows("_reconciled_links")) == 2
+    assert dest.rows("_reconciled_streams")[0]["next_seq"] == 3
 
 
 def test_a_database_another_process_holds_names_the_setting(tmp_path: Path) -> None:
