@@ -183,3 +183,23 @@ def test_the_character_postgres_cannot_store_is_replaced_with_a_warning(
     assert "stream 's': 2 value(s) held the character U+0000" in result.stderr
     found = fetch(pg, "SELECT id, note, doc FROM s ORDER BY id")
     assert found == [("A", "a\ufffdb", {"k\ufffd": 1}), ("B", "a\\u0000b", None)]
+
+
+def test_a_loader_without_create_on_the_database_loads_into_its_schema(
+    tmp_path: Path, pg: dict[str, Any]
+) -> None:
+    """The usual warehouse set-up: an administrator creates the schema for a login that may not
+    create schemas."""
+    schema_name, role = pg["default_target_schema"], f"loader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg["postgres_url"], autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"CREATE SCHEMA {schema_name} AUTHORIZATION {role}")
+    url = pg["postgres_url"].replace("postgresql://postgres@", f"postgresql://{role}@")
+    try:
+        result = run_cli({**pg, "postgres_url": url}, invoca({"transaction_id": "A"}), tmp_path)
+        assert result.code == 0, result.stderr
+        assert fetch(pg, "SELECT transaction_id FROM transactions") == [("A",)]
+    finally:
+        with psycopg.connect(pg["postgres_url"], autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
+            conn.execute(f"DROP ROLE {role}")

@@ -156,7 +156,11 @@ class SQLDestination(Destination):
     def create_schema(self) -> None:
         """Create the schema and the bookkeeping tables, unless they exist."""
         with self.ddl():
-            self.run(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)}")
+            # Only if missing: creating needs a privilege on the database that a loader may lack.
+            if not self.fetch(
+                "SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", [self.schema]
+            ):
+                self.run(f"CREATE SCHEMA {quote(self.schema)}")
             for name, columns in INTERNAL.items():
                 if self.existing(name) is None:
                     self.create(name, columns)
