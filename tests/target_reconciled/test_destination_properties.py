@@ -144,3 +144,51 @@ def test_postgres_current_table_equals_reference(
         check(dest, rules, input_rows, batch_rows, data.draw(batchings(input_rows)))
     finally:
         dest.drop()
+
+
+@st.composite
+def chains_in_any_order(draw: st.DrawFn) -> tuple[list[Record], dict[str, str]]:
+    """Correction chains (``x0 <- x1 <- x2 ...``), arriving shuffled; each chain's last link wins.
+
+    Arriving out of order, a chain's parts first form groups of their own that later merge: the
+    case the general records strategy rarely draws across runs. Returns the rows and, per root
+    key text, the key of its winner.
+    """
+    rows: list[Record] = []
+    winners: dict[str, str] = {}
+    for chain in range(draw(st.integers(1, 3))):
+        length = draw(st.integers(2, 5))
+        ids = [f"c{chain}-{n}" for n in range(length)]
+        for n, key in enumerate(ids):
+            at = None if n == 0 else f"2026-01-0{n}T00:00:00+00:00"
+            rows.append({"id": key, "corrects": ids[n - 1] if n else None, "corrected_at": at, "amount": n})
+        winners[key_text([ids[0]])] = ids[-1]
+    return draw(st.permutations(rows)), winners
+
+
+@settings(max_examples=20, deadline=None)
+@given(chains_in_any_order(), st.integers(1, 3), st.data())
+def test_chains_arriving_in_any_order_merge_to_their_original(
+    postgres_url: str,
+    chains: tuple[list[Record], dict[str, str]],
+    batch_rows: int,
+    data: st.DataObject,
+) -> None:
+    rows, winners = chains
+    runs = data.draw(batchings(rows))
+    with tempfile.TemporaryDirectory() as tmp:
+        for dest in (Dest("duckdb", Path(tmp)), Dest("postgres", Path(tmp), postgres_url)):
+            try:
+                for chunk in runs:
+                    run(CORRECTIONS, dest, batch_rows, chunk)
+                current = dest.current("s")
+                assert {root: row["_reconciled_source_key"] for root, row in current.items()} == winners
+                assert {root: row["id"] for root, row in current.items()} == {
+                    root: root[2:-2] for root in winners
+                }
+                history = dest.rows("s__history")
+                assert {row["_reconciled_root"] for row in history} == set(winners)
+                assert len(dest.rows("_reconciled_links")) == len(rows)
+                assert {link["root"] for link in dest.rows("_reconciled_links")} == set(winners)
+            finally:
+                dest.drop()

@@ -70,7 +70,7 @@ class PostgresError(TableError):
     """The database cannot be reached, or a stream's tables cannot be used as configured."""
 
 
-def where(url: str) -> str:
+def location(url: str) -> str:
     """The connection URL without its password: ``user@host:port/dbname``."""
     try:
         parts = conninfo_to_dict(url)
@@ -95,7 +95,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().replace(url, "postgres_url")
         raise PostgresError(
-            f"cannot connect to PostgreSQL at {where(url)} (postgres_url): {reason}. "
+            f"cannot connect to PostgreSQL at {location(url)} (postgres_url): {reason}. "
             "Check that the server runs and accepts this user, or set postgres_url."
         ) from None
     conn.cursor_factory = psycopg.RawCursor
