@@ -115,13 +115,17 @@ def check(dest: Dest, rules: StreamRules, input_rows: list[Record], batch_rows: 
     assert all(key_text([row["id"]]) == row["_reconciled_key"] for row in history)
 
 
-@settings(max_examples=40, deadline=None)
-@given(
+REFERENCE_INPUTS = (
     st.sampled_from([CORRECTIONS, VERSIONED, REPLICATION, ARRIVAL]),
     st.lists(records(), max_size=14).flatmap(with_replays),
     st.integers(1, 5),
     st.data(),
 )
+"""Rules, input rows with replays, batch size, and (drawn in the test) how the input splits into runs."""
+
+
+@settings(max_examples=40, deadline=None)
+@given(*REFERENCE_INPUTS)
 def test_duckdb_current_table_equals_reference(
     rules: StreamRules, input_rows: list[Record], batch_rows: int, data: st.DataObject
 ) -> None:
@@ -130,12 +134,7 @@ def test_duckdb_current_table_equals_reference(
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    st.sampled_from([CORRECTIONS, VERSIONED, REPLICATION, ARRIVAL]),
-    st.lists(records(), max_size=14).flatmap(with_replays),
-    st.integers(1, 5),
-    st.data(),
-)
+@given(*REFERENCE_INPUTS)
 def test_postgres_current_table_equals_reference(
     postgres_url: str, rules: StreamRules, input_rows: list[Record], batch_rows: int, data: st.DataObject
 ) -> None:
