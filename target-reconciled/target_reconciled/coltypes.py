@@ -1,4 +1,4 @@
-"""Column types: JSON schema -> DuckDB type and widening."""
+"""Column types: JSON schema -> column type (DuckDB names; ``pg_staging.PG_TYPES`` maps them), widening."""
 
 from __future__ import annotations
 
