@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import invoca_tap, invoca_target, postgres_target
+from bench import forward_target, invoca_tap, invoca_target, postgres_target
 from bench.measure import Comparison, RunError, format_table
 
 BENCHMARKS: dict[str, Callable[[int], Comparison]] = {
     invoca_tap.NAME: invoca_tap.run,
     invoca_target.NAME: invoca_target.run,
     postgres_target.NAME: postgres_target.run,
+    forward_target.NAME: forward_target.run,
 }
 """Benchmark name -> function running it that many times against its peer."""
 

@@ -16,7 +16,10 @@ PEERS = Path(__file__).resolve().parent / ".peers"
 
 
 def python(name: str, requirement: str) -> Path:
-    """The peer's virtualenv python, created (or rebuilt) unless its stamp matches ``requirement``."""
+    """The peer's virtualenv python, created (or rebuilt) unless its stamp matches ``requirement``.
+
+    ``requirement`` is one or more pip requirements, separated by spaces.
+    """
     venv = PEERS / name
     stamp = venv / ".bench-installed"
     interpreter = venv / "bin" / "python"
@@ -25,7 +28,15 @@ def python(name: str, requirement: str) -> Path:
     print(f"bench: installing {requirement} into {venv.relative_to(PEERS.parent.parent)}", flush=True)
     for cmd in (
         [sys.executable, "-m", "venv", "--clear", str(venv)],
-        [str(interpreter), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement],
+        [
+            str(interpreter),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *requirement.split(),
+        ],
     ):
         done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
         if done.returncode:

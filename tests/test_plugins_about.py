@@ -50,13 +50,15 @@ CONTRACT = {
     },
     "target-reconciled": {
         "required": set(),
-        "secret": {"postgres_url"},
+        "secret": {"postgres_url", "forward_config"},  # forward_config holds the downstream's credentials
         "defaults": {
             "destination": "duckdb",
             "duckdb_path": "output/reconciled.duckdb",
             "history": True,
+            "forward_store": "duckdb",
+            "forward_history": False,
         },
-        "others": {"default_target_schema", "forward_command", "forward_config", "streams"},
+        "others": {"default_target_schema", "forward_command", "streams"},
     },
 }
 

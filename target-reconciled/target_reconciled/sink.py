@@ -110,6 +110,8 @@ class ReconciledSink(BatchSink):
         self._decoder = batch_decoder(self.schema) if self.validate_schema else None
         self._file: BatchFile | None = None
         self._chunk: list[tuple[int, int | None, msgspec.Raw]] = []  # raw records not validated yet
+        self.first_line: int | None = None
+        """The input line of the batch's first record, None while the batch is empty."""
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """A compiled validator, unless ``validate_records`` is off."""
@@ -153,6 +155,8 @@ class ReconciledSink(BatchSink):
         """Take a RECORD message's record as read, with its input line and table version."""
         if self._pending_batch is None:
             self._get_context({})
+        if self.first_line is None:
+            self.first_line = line
         self._chunk.append((line, version, record))
         if len(self._chunk) == _VALIDATE_CHUNK:
             self._flush_chunk()
@@ -163,6 +167,8 @@ class ReconciledSink(BatchSink):
         """Take a record the SDK has validated and parsed (the path with stream maps or metadata)."""
         self._flush_chunk()
         reader = self._target.message_reader
+        if self.first_line is None:
+            self.first_line = reader.line_number
         self._batch_file().add(reader.line_number, reader.message.get("version"), exact_json(record))
 
     def _flush_chunk(self) -> None:
@@ -203,9 +209,11 @@ class ReconciledSink(BatchSink):
         """Hand the batch file to the writer thread: load, plan and write it in one transaction."""
         self._flush_chunk()
         batch_file, self._file = self._file, None
+        first_line, self.first_line = self.first_line, None
         if batch_file is None or not len(batch_file):
             return
-        self._target.writer.submit(lambda: self._write(batch_file))
+        self._target.writer.submit(lambda: self._write(batch_file), first_line)
+        self._target.checkpoint()
 
     def _write(self, batch_file: BatchFile) -> None:
         """Load the batch, plan what the database did not settle, write it all (the writer's job)."""

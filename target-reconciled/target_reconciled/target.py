@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import tempfile
 import typing as t
+from collections import deque
 
 from singer_sdk import Target
 from singer_sdk import typing as th
@@ -12,6 +14,7 @@ from singer_sdk.helpers.capabilities import PluginCapabilities
 
 from target_reconciled.destinations.base import Destination
 from target_reconciled.destinations.duckdb import DuckDBDestination
+from target_reconciled.destinations.sql import SQLDestination
 from target_reconciled.reader import LineReader, locate
 from target_reconciled.sink import ReconciledSink
 from target_reconciled.writer import Writer
@@ -44,8 +47,8 @@ class TargetReconciled(Target):
             default="duckdb",
             allowed_values=DESTINATIONS,
             title="Destination",
-            description="Where reconciled tables go: duckdb (embedded file) or postgres (postgres_url). "
-            "singer (another target) is not available yet.",
+            description="Where reconciled tables go: duckdb (embedded file), postgres (postgres_url), "
+            "or singer (reconciled rows forwarded to another Singer target: forward_command).",
         ),
         th.Property(
             "duckdb_path",
@@ -73,13 +76,32 @@ class TargetReconciled(Target):
             "forward_command",
             th.ArrayType(th.StringType),
             title="Forward command",
-            description="Destination singer: the downstream target's command line.",
+            description="Destination singer: the downstream target's command and arguments, "
+            'e.g. ["target-snowflake"] or ["meltano", "invoke", "target-postgres"].',
         ),
         th.Property(
             "forward_config",
             th.ObjectType(additional_properties=True),
+            secret=True,
             title="Forward config",
-            description="Destination singer: the downstream target's config.",
+            description="Destination singer: the downstream target's config, passed as --config in a "
+            "private temporary file (leave empty when the command brings its own).",
+        ),
+        th.Property(
+            "forward_store",
+            th.StringType,
+            default="duckdb",
+            allowed_values=["duckdb", "postgres"],
+            title="Forward store",
+            description="Destination singer: where the reconciliation store lives, duckdb (duckdb_path) "
+            "or postgres (postgres_url, for runs that lose their disk).",
+        ),
+        th.Property(
+            "forward_history",
+            th.BooleanType,
+            default=False,
+            title="Forward history",
+            description="Destination singer: also send <stream>__history (every distinct row received).",
         ),
         th.Property(
             "history",
@@ -101,6 +123,8 @@ class TargetReconciled(Target):
         super().__init__(**kwargs)
         self.max_parallelism = 1  # one database connection: sinks drain one after the other
         self.bookmarks: dict[str, list[str]] = {}
+        self._states: deque[tuple[int, dict]] = deque()
+        """STATE messages not emitted yet, with their input line, oldest first."""
         self.writer = Writer()
         self._spool = tempfile.TemporaryDirectory(prefix="target-reconciled-")
         self.spool = self._spool.name
@@ -115,6 +139,30 @@ class TargetReconciled(Target):
     def _open_destination(self) -> Destination:
         """The configured destination, or a configuration error naming the setting to change."""
         destination = self.config.get("destination", "duckdb")
+        if destination == "singer":
+            return self._open_forwarding()
+        return self._open_store(destination)
+
+    def _open_forwarding(self) -> Destination:
+        """The ``singer`` destination: a store that forwards its changes to the downstream target."""
+        command = self.config.get("forward_command")
+        if not command:
+            message = (
+                "destination 'singer' needs forward_command: the downstream target's command, "
+                'e.g. ["target-jsonl"] or ["meltano", "invoke", "target-postgres"]'
+            )
+            raise ConfigValidationError(message, errors=[message])
+        history = self.config.get("forward_history", False)
+        if history and not self.config.get("history", True):
+            message = "forward_history: true needs history: true (the history is what is forwarded)"
+            raise ConfigValidationError(message, errors=[message])
+        from target_reconciled.destinations.forward import ForwardingDestination
+
+        store = self._open_store(self.config.get("forward_store", "duckdb"))
+        return ForwardingDestination(store, command, self.config.get("forward_config"), history=history)
+
+    def _open_store(self, destination: str) -> SQLDestination:
+        """The DuckDB or PostgreSQL destination (also the store of ``singer``)."""
         schema = self.config.get("default_target_schema")
         history = self.config.get("history", True)
         if destination == "duckdb":
@@ -161,13 +209,40 @@ class TargetReconciled(Target):
                 self.writer.wait()
             except Exception:
                 self.logger.exception("the batch being written failed too")
-            self.destination.close()  # rolls back what was not committed
+            try:
+                self.destination.close()  # rolls back what was not committed
+            except Exception as exc:
+                self.logger.error("%s", exc)
             raise
 
+    def _process_state_message(self, message_dict: dict) -> None:
+        """Queue the STATE with its line; emit what the committed batches allow."""
+        super()._process_state_message(message_dict)
+        state = message_dict["value"]
+        if not self._states or self._states[-1][1] != state:
+            self._states.append((self.message_reader.line_number, copy.deepcopy(state)))
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Emit the newest queued STATE whose records are all committed (a checkpoint).
+
+        A STATE read at line L is complete once no record read before L waits in a sink or in
+        the batch being written.
+        """
+        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
+        waiting = [sink.first_line for sink in sinks if isinstance(sink, ReconciledSink)]
+        waiting.append(self.writer.pending())
+        horizon = min((line for line in waiting if line is not None), default=None)
+        newest = None
+        while self._states and (horizon is None or self._states[0][0] < horizon):
+            newest = self._states.popleft()[1]
+        if newest is not None:
+            self.destination.checkpoint(newest, super()._write_state_message)
+
     def _write_state_message(self, state: dict) -> None:
-        """Emit STATE once every batch before it is committed."""
+        """After the SDK drained every sink: emit the newest STATE once its batches are committed."""
         self.writer.wait()
-        super()._write_state_message(state)
+        self.checkpoint()
 
     def _process_schema_message(self, message_dict: dict) -> None:
         """Keep the stream's bookmark properties; commit the stream's batch before its schema changes."""

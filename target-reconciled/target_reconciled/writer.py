@@ -17,12 +17,26 @@ class Writer:
         """Start idle."""
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._first_line: int | None = None
 
-    def submit(self, job: Callable[[], None]) -> None:
-        """Wait for the running job (raising its error), then start ``job``."""
+    def submit(self, job: Callable[[], None], first_line: int | None = None) -> None:
+        """Wait for the running job (raising its error), then start ``job``.
+
+        ``first_line`` is the first input line whose record the job commits (see ``pending``).
+        """
         self.wait()
+        self._first_line = first_line
         self._thread = threading.Thread(target=self._run, args=(job,), name="target-reconciled-writer")
         self._thread.start()
+
+    def pending(self) -> int | None:
+        """The first input line of the job still running, or None when idle.
+
+        A job that has ended is waited for here, so its error is raised now.
+        """
+        if self._thread is not None and not self._thread.is_alive():
+            self.wait()
+        return self._first_line if self._thread is not None else None
 
     def _run(self, job: Callable[[], None]) -> None:
         try:
@@ -35,6 +49,7 @@ class Writer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+            self._first_line = None
         if self._error is not None:
             error, self._error = self._error, None
             raise error

@@ -188,3 +188,44 @@ def test_prod_environment_writes_to_postgres(project: Project, postgres_url: str
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             for schema in schemas:
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def test_forwarding_loader_into_target_postgres(project: Project, postgres_url: str) -> None:
+    """``target-reconciled-to-postgres``: reconciled in front of MeltanoLabs target-postgres, twice."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS tap_invoca CASCADE")
+    invoca, ve = emulators()
+    live = (
+        "select transaction_id, _reconciled_source_key, advertiser_payin_localized "
+        "from tap_invoca.transactions where _reconciled_merged_into is null"
+    )
+    try:
+        with EmulatorServer(invoca) as invoca_server, EmulatorServer(ve) as ve_server:
+            point_at(project, invoca_server, ve_server)
+            project.env["TARGET_POSTGRES_SQLALCHEMY_URL"] = postgres_url
+            for step in range(2):
+                if step:
+                    invoca.advance(dt.timedelta(hours=6))
+                    invoca.add_correction(invoca.served()[0]["transaction_id"], change="payin")
+                    invoca.add_correction(invoca.served()[1]["transaction_id"], change="payin")
+                result = project.meltano(
+                    "--environment=demo", "run", "tap-invoca", "target-reconciled-to-postgres"
+                )
+                assert "[target-postgres]" in result.stderr  # the downstream's log, passed through
+                with psycopg.connect(postgres_url) as conn:
+                    rows = conn.execute(live).fetchall()
+                current = {
+                    tid: (source, _decimal(str(payin)) if payin is not None else None)
+                    for tid, source, payin in rows
+                }
+                truth = {
+                    t["root_transaction_id"]: (t["transaction_id"], _decimal(t["advertiser_payin_localized"]))
+                    for t in invoca.truth()
+                }
+                assert current == truth
+        state = project.state("demo:tap-invoca-to-target-reconciled-to-postgres")
+        bookmark = state["singer_state"]["bookmarks"]["transactions"]["replication_key_value"]
+        assert bookmark == invoca.served()[-1]["transaction_id"]
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS tap_invoca CASCADE")

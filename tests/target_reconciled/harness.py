@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -67,8 +68,10 @@ class Result:
     stderr: str
 
 
-def run_cli(config: dict[str, Any], lines: list[str], tmp_path: Path) -> Result:
-    """Run the installed console script with ``lines`` on stdin."""
+def run_cli(
+    config: dict[str, Any], lines: list[str], tmp_path: Path, env: dict[str, str] | None = None
+) -> Result:
+    """Run the installed console script with ``lines`` on stdin (``env``: added to the environment)."""
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps(config))
     proc = subprocess.run(
@@ -78,6 +81,7 @@ def run_cli(config: dict[str, Any], lines: list[str], tmp_path: Path) -> Result:
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     states = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     return Result(proc.returncode, states, proc.stderr)

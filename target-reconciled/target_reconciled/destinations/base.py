@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from target_reconciled.batchfile import Batch
@@ -49,6 +49,10 @@ class Destination(ABC):
     @abstractmethod
     def activate_version(self, stream: str, version: int) -> None:
         """Drop from the current table the roots no row of table version ``version`` or later reached."""
+
+    def checkpoint(self, state: dict, emit: Callable[[dict], None]) -> None:
+        """Every record before ``state`` is committed: ``emit`` it once it is durable here."""
+        emit(state)
 
     @abstractmethod
     def close(self) -> None:

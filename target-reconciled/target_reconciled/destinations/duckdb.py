@@ -83,6 +83,9 @@ class DuckDBDestination(SQLDestination):
 
     ddl = transaction
 
+    def commit(self) -> None:
+        """Nothing to do: outside ``transaction`` each statement commits."""
+
     def lists(self, name: str, columns: Mapping[str, tuple[str, Collection[Any]]]) -> None:
         """Temp table ``name`` from same-length lists, each one list parameter.
 

@@ -58,6 +58,8 @@ INDEXES = {
     "_reconciled_links": [("UNIQUE", "stream, key"), ("", "stream, root")],
     "_reconciled_seen": [("UNIQUE", "stream, key")],
     "_reconciled_versions": [("", "stream, _reconciled_root"), ("", "stream, _reconciled_seq")],
+    "_reconciled_forward": [("UNIQUE", "stream")],
+    "_reconciled_outbox": [("", "stream, seq")],
 }
 """Per internal table, or per suffix of a stream's table: ``(UNIQUE or not, columns)``."""
 _COPY_LINE = re.compile(r"COPY \S+, line (\d+)")
@@ -147,6 +149,10 @@ class PostgresDestination(SQLDestination):
     def transaction(self) -> psycopg.Transaction:
         """One transaction (or a savepoint within the batch's)."""
         return self.conn.transaction()
+
+    def commit(self) -> None:
+        """Commit the transaction the reads and writes outside a batch opened."""
+        self.conn.commit()
 
     def lists(self, name: str, columns: Mapping[str, tuple[str, Collection[Any]]]) -> None:
         """Temp table ``name`` from same-length lists, each one array parameter."""

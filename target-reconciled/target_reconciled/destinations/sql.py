@@ -14,6 +14,7 @@ from typing import Any
 
 from target_reconciled.coltypes import BIGINT, VARCHAR, column_type, evolution, widen
 from target_reconciled.destinations.base import Destination
+from target_reconciled.destinations.outbox import DELETED, Outbox
 from target_reconciled.destinations.staging import BATCH, quote
 from target_reconciled.destinations.tables import (
     BOOKKEEPING,
@@ -81,6 +82,8 @@ class SQLDestination(Destination):
         self._columns: dict[str, dict[str, str]] = {}
         self._rules: dict[str, StreamRules] = {}
         self._loaded = ""  # the stream of the loaded batch
+        self.outbox: Outbox | None = None
+        """Set by ``destination: singer``: each batch also numbers its changes for the downstream."""
 
     # -- what a database supplies ------------------------------------------------------------
 
@@ -135,6 +138,10 @@ class SQLDestination(Destination):
     @abstractmethod
     def canonical(self, shown: str, key_columns: int) -> str:
         """SQL of the canonical key text from a ``_reconciled_source_key``."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Commit what was read or written outside a batch's transaction."""
 
     def create(self, name: str, columns: Mapping[str, str]) -> None:
         """Create table ``name`` (a subclass adds its indexes)."""
@@ -269,6 +276,8 @@ class SQLDestination(Destination):
             raise TableError(f"stream {stream!r}: no batch loaded")
         self._loaded = ""
         self._plan_tables(plan)
+        if self.outbox is not None:
+            self.outbox.before_write(stream, plan.remaps)
         columns = self._columns[stream]
         data = "".join(f"b.{quote(column)}, " for column in columns)
         self.derived(
@@ -313,13 +322,15 @@ class SQLDestination(Destination):
                 "WHERE l.stream = ? AND l.root = m.old",
                 [stream],
             )
-        self._replace_current(stream, plan)
+        replaced = self._replace_current(stream, plan)
         key_columns = len(self._rules[stream].key)
         self.run(
             f"INSERT INTO {self.table(stream)} ({names}{', '.join(CURRENT_META)}) "
             f"SELECT {names}{self.shown('_reconciled_key', key_columns)}, 1, {self.NOW}, _reconciled_key, "
             f"_reconciled_digest FROM {NEW} WHERE _reconciled_settled"
         )
+        if self.outbox is not None:
+            self.outbox.after_write(stream, "_reconciled_changed" if replaced else None, NEW)
         self._see_versions(stream)
         # After the last row stored: a batch of replays only changes nothing, not even this.
         self.run(
@@ -377,14 +388,15 @@ class SQLDestination(Destination):
             [stream, stream],
         )
 
-    def _replace_current(self, stream: str, plan: Plan) -> None:
+    def _replace_current(self, stream: str, plan: Plan) -> bool:
         """Replace the current rows whose winner or version count changed, drop remapped roots.
 
         The winner of each root is found by sequence in the stored versions; its data comes from
         the history, or without history from this batch or the current row that already holds it.
+        Returns whether temp table ``_reconciled_changed`` (the roots replaced) was made.
         """
         if not plan.current and not plan.remaps:
-            return
+            return False
         current = self.table(stream)
         columns = self._columns[stream]
         key = self._rules[stream].key
@@ -435,15 +447,22 @@ class SQLDestination(Destination):
             "(SELECT root FROM _reconciled_changed UNION ALL SELECT old FROM _reconciled_remaps)"
         )
         self.run(f"INSERT INTO {current} ({listed}{', '.join(CURRENT_META)}) SELECT * FROM _reconciled_next")
+        return True
 
     def activate_version(self, stream: str, version: int) -> None:
         """Drop current rows of roots that no key seen with table version >= ``version`` belongs to."""
         versions, where, params = self.versions_source(stream)
+        unreached = (
+            f"NOT EXISTS (SELECT 1 FROM {versions} v "
+            f"JOIN {self.table('_reconciled_seen')} s ON s.key = v._reconciled_key "
+            f"WHERE {where} AND v._reconciled_root = {self.table(stream)}._reconciled_root "
+            "AND s.stream = ? AND s.table_version >= ?)"
+        )
         with self.transaction():
-            self.run(
-                f"DELETE FROM {self.table(stream)} WHERE NOT EXISTS (SELECT 1 FROM {versions} v "
-                f"JOIN {self.table('_reconciled_seen')} s ON s.key = v._reconciled_key "
-                f"WHERE {where} AND v._reconciled_root = {self.table(stream)}._reconciled_root "
-                "AND s.stream = ? AND s.table_version >= ?)",
-                [*params, stream, version],
-            )
+            if self.outbox is not None:
+                found = self.fetch(
+                    f"SELECT _reconciled_root FROM {self.table(stream)} WHERE {unreached}",
+                    [*params, stream, version],
+                )
+                self.outbox.vanish(stream, dict.fromkeys(root for (root,) in found), DELETED)
+            self.run(f"DELETE FROM {self.table(stream)} WHERE {unreached}", [*params, stream, version])

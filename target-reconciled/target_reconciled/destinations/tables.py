@@ -35,6 +35,15 @@ INTERNAL: dict[str, dict[str, str]] = {
     "_reconciled_links": {"stream": VARCHAR, "key": VARCHAR, "parent": VARCHAR, "root": VARCHAR},
     "_reconciled_seen": {"stream": VARCHAR, "key": VARCHAR, "table_version": BIGINT},
     "_reconciled_versions": {"stream": VARCHAR, **BOOKKEEPING},
+    "_reconciled_forward": {"stream": VARCHAR, "schemas": VARCHAR, "next_seq": BIGINT, "acked": BIGINT},
+    "_reconciled_outbox": {
+        "stream": VARCHAR,
+        "seq": BIGINT,
+        "kind": VARCHAR,
+        "root": VARCHAR,
+        "row_seq": BIGINT,
+        "payload": VARCHAR,
+    },
 }
 
 

@@ -1,0 +1,67 @@
+"""Checkpoints: a STATE after every committed batch, never before its records are committed."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.target_reconciled.harness import TARGET, Dest, record, run_cli, schema, state
+
+KEYED = {"type": "object", "properties": {"id": {"type": "integer"}, "v": {"type": ["string", "null"]}}}
+
+
+def backfill(records: int, every: int, streams: tuple[str, ...] = ("a",)) -> list[str]:
+    """``records`` rows per stream, interleaved, with a STATE ``{"n": rows so far}`` every ``every`` rows."""
+    lines = [schema(name, KEYED, ["id"]) for name in streams]
+    for i in range(records):
+        lines += [record(name, {"id": i, "v": f"{name}{i}"}) for name in streams]
+        if (i + 1) % every == 0:
+            lines.append(state({"n": i + 1}))
+    return lines
+
+
+def test_a_state_per_committed_batch_not_only_at_the_end(dest: Dest, tmp_path: Path) -> None:
+    """40,000 records in batches of 3,000: 13 full batches commit, each followed by its STATE."""
+    result = run_cli(dest.config(batch_size_rows=3000), backfill(40_000, 1000), tmp_path)
+    assert result.code == 0, result.stderr
+    assert result.states == [{"n": n} for n in range(3000, 40_000, 3000)] + [{"n": 40_000}]
+    assert len(dest.rows("a")) == 40_000
+
+
+def test_a_state_waits_for_every_stream_before_it(dest: Dest, tmp_path: Path) -> None:
+    """Two streams fill at the same pace; a STATE goes out only when both have committed past it."""
+    result = run_cli(dest.config(batch_size_rows=2500), backfill(10_000, 500, ("a", "b")), tmp_path)
+    assert result.code == 0, result.stderr
+    emitted = [value["n"] for value in result.states]
+    assert emitted == sorted(set(emitted))
+    assert emitted[-1] == 10_000
+    assert len(emitted) > 2  # not only at the end
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_kill_right_after_a_state_finds_its_records_committed(dest: Dest, tmp_path: Path, trial: int) -> None:
+    """kill -9 as soon as the k-th STATE is read: every record before that STATE is in the tables."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(dest.config(batch_size_rows=1000)))
+    lines = backfill(12_000, 250, ("a", "b"))
+    stop_after = random.Random(trial).randint(1, 8)
+    source = tmp_path / "input.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    with source.open() as stdin:
+        proc = subprocess.Popen(
+            [TARGET, "--config", str(config)], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        assert proc.stdout is not None
+        seen = [json.loads(proc.stdout.readline()) for _ in range(stop_after)]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done = seen[-1]["n"]
+    for name in ("a", "b"):
+        stored = {row["id"] for row in dest.rows(name)}
+        assert set(range(done)) <= stored, f"stream {name}: records before STATE {done} missing"
