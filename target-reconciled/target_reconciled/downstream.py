@@ -1,7 +1,9 @@
 """The downstream Singer target of ``destination: singer``: a child process fed on its stdin.
 
-Its stderr is passed through, each line prefixed with its name; its stdout lines are the STATE
-values it emitted, each handed to ``on_state`` (in a reader thread) as it comes.
+Lines to send are queued and written by a sender thread, so the next batch is written to the
+store while the downstream reads this one. Its stderr is passed through, each line prefixed with
+its name; its stdout lines are the STATE values it emitted, each handed to ``on_state`` (in a
+reader thread) as it comes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -22,6 +25,10 @@ from typing import IO, Any
 logger = logging.getLogger("target-reconciled")
 TAIL = 20
 """How many of the downstream's last stderr lines an error shows."""
+QUEUED = 6
+"""Chunks of lines waiting for the sender thread at most (a chunk is up to ``outbox.SEND_CHUNK`` rows)."""
+EXIT_WAIT = 5
+"""Seconds a downstream that stopped reading gets to exit before it is stopped."""
 
 
 class ForwardError(RuntimeError):
@@ -50,7 +57,6 @@ class Downstream:
         self.name = display_name(command)
         self._on_state = on_state
         self._tail: deque[str] = deque(maxlen=TAIL)
-        self._lock = threading.Lock()
         self._config: str | None = None
         argv = list(command)
         if config:
@@ -78,6 +84,12 @@ class Downstream:
         ]
         for thread in self._threads:
             thread.start()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
+        self._failure: ForwardError | None = None
+        self._sender = threading.Thread(
+            target=self._send_queued, name="target-reconciled-sender", daemon=True
+        )
+        self._sender.start()
         logger.info("forwarding to %s (pid %d)", self.name, self._proc.pid)
 
     def _read_states(self, stdout: IO[bytes]) -> None:
@@ -100,24 +112,41 @@ class Downstream:
         sys.stderr.flush()
 
     def send(self, lines: bytes) -> None:
-        """Write Singer lines (each ending with a newline); a downstream gone raises ``ForwardError``."""
-        with self._lock:
-            try:
-                self._stdin.write(lines)
-            except (BrokenPipeError, ValueError, OSError):
-                self._failed("stopped reading its input")
+        """Queue Singer lines (each ending with a newline) for the sender thread.
 
-    def flush(self) -> None:
-        """Push what was written to the downstream."""
-        with self._lock:
+        Waits while ``QUEUED`` chunks are queued; a downstream gone raises ``ForwardError``.
+        """
+        while True:
+            self._raise_failure()
             try:
-                self._stdin.flush()
-            except (BrokenPipeError, ValueError, OSError):
-                self._failed("stopped reading its input")
+                self._queue.put(lines, timeout=0.5)
+            except queue.Full:
+                continue
+            return
 
-    def _failed(self, what: str) -> None:
-        code = self._wait(timeout=30)
-        raise ForwardError(self._describe(f"{what} and exited with {_exit(code)}" if code else what))
+    def _send_queued(self) -> None:
+        """The sender thread: write queued chunks in order, flushing whenever the queue runs dry."""
+        try:
+            while (chunk := self._queue.get()) is not None:
+                self._stdin.write(chunk)
+                if self._queue.empty():
+                    self._stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self._failure = self._failed("stopped reading its input")
+            while self._queue.get() is not None:  # unblock senders until finish() or kill()
+                pass
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _failed(self, what: str) -> ForwardError:
+        code = self._wait(timeout=EXIT_WAIT)
+        if code is None:  # it closed its input but runs on
+            self._proc.kill()
+            self._wait(timeout=EXIT_WAIT)
+            return ForwardError(self._describe(f"{what} (closed its input) and was stopped"))
+        return ForwardError(self._describe(f"{what} and exited with {_exit(code)}"))
 
     def _wait(self, timeout: float | None) -> int | None:
         """Wait for the process and its output threads; its exit code (None if still running)."""
@@ -131,7 +160,13 @@ class Downstream:
         return code
 
     def finish(self) -> None:
-        """End its input and wait for it: every STATE it emits is handled first; a failure raises."""
+        """Send what is queued, end its input and wait for it: every STATE it emits is handled first.
+
+        A failure raises ``ForwardError``.
+        """
+        self._queue.put(None)
+        self._sender.join()
+        self._raise_failure()
         with contextlib.suppress(BrokenPipeError, ValueError, OSError):
             self._stdin.close()
         code = self._wait(timeout=None)
@@ -142,7 +177,9 @@ class Downstream:
         """Stop it now (the run failed before its end)."""
         with contextlib.suppress(OSError):
             self._proc.kill()
-        self._wait(timeout=30)
+        self._queue.put(None)
+        self._sender.join(timeout=EXIT_WAIT)
+        self._wait(timeout=EXIT_WAIT)
 
     def _describe(self, what: str) -> str:
         tail = "\n".join(f"  {line}" for line in self._tail) or "  (nothing)"

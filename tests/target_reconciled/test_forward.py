@@ -107,8 +107,7 @@ def reference_dest(tmp_path: Path) -> Dest:
     return Dest("duckdb", tmp_path / "reference")
 
 
-@pytest.mark.parametrize("name", ["target-jsonl", "target-duckdb"])
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(("name", "seed"), [("target-jsonl", 1), ("target-jsonl", 2), ("target-duckdb", 1)])
 def test_downstream_ends_with_our_table(name: str, seed: int, tmp_path: Path, reference_dest: Dest) -> None:
     runs = chunks(seed)
     downstream = Downstream(name, tmp_path / "downstream")
@@ -327,3 +326,17 @@ def test_roots_dropped_by_activate_version_are_sent_as_deleted(tmp_path: Path) -
     deleted = [row for row in sent if row.get("_sdc_deleted_at")]
     assert [(row["transaction_id"], row["_reconciled_merged_into"]) for row in deleted] == [("B", None)]
     assert sent[-1]["transaction_id"] == "B"
+
+
+def test_a_downstream_that_closes_its_input_ends_the_run(tmp_path: Path) -> None:
+    script = "import os, sys, time; os.close(0); print('closing my input', file=sys.stderr); time.sleep(60)"
+    config = {
+        "destination": "singer",
+        "duckdb_path": str(tmp_path / "s.duckdb"),
+        "forward_command": [sys.executable, "-c", script],
+    }
+    result = run_cli(config, with_states(0, chunks(5)[0]), tmp_path)
+    assert result.code != 0
+    assert result.states == []
+    assert "stopped reading its input (closed its input) and was stopped" in result.stderr
+    assert "closing my input" in result.stderr

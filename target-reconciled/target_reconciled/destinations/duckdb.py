@@ -70,6 +70,12 @@ class DuckDBDestination(SQLDestination):
         """The rows of one query (read whole, as DuckDB requires before the next call)."""
         return self.con.execute(sql, params or []).fetchall()
 
+    def chunks(self, sql: str, params: list[Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one query, fetched ``size`` at a time."""
+        cursor = self.con.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield rows
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One DuckDB transaction."""

@@ -120,7 +120,7 @@ class ForwardingDestination(Destination):
         last, lines = self.outbox.pending(stream, self._sent[stream])
         for chunk in lines:
             self.downstream.send(chunk)
-        with self._lock:  # only once all is written: a checkpoint taken now covers it
+        with self._lock:  # once all is queued: a checkpoint queued after this covers it
             self._sent[stream] = last
 
     def checkpoint(self, state: dict, emit: Callable[[dict], None]) -> None:
@@ -129,12 +129,12 @@ class ForwardingDestination(Destination):
         self._checkpoint(state)
 
     def _checkpoint(self, state: dict | None) -> None:
+        """Queue a checkpoint: what was queued before it is acknowledged when the downstream emits it."""
         with self._lock:
             self._count += 1
             self._checkpoints[self._count] = (dict(self._sent), state)
             mark = {"type": "STATE", "value": {MARK: {"checkpoint": self._count}}}
         self.downstream.send(_line(mark))
-        self.downstream.flush()
 
     def _on_state(self, value: Any) -> None:
         """A STATE value the downstream emitted: acknowledge what was sent before it (reader thread)."""

@@ -34,7 +34,7 @@ HISTORY_FORWARDED_META = ("_reconciled_root", "_reconciled_seq", "_reconciled_di
 NO_ROOT = "CAST(NULL AS VARCHAR) AS root"
 NO_SEQ = "CAST(NULL AS BIGINT) AS row_seq"
 NO_PAYLOAD = "CAST(NULL AS VARCHAR) AS payload"
-SEND_CHUNK = 5000
+SEND_CHUNK = 2000
 """Rows read from the store and written downstream at a time."""
 
 _encode = msgspec.json.Encoder(decimal_format="number").encode
@@ -253,18 +253,17 @@ class Outbox:
         outbox = self.db.table("_reconciled_outbox")
         entries = f"FROM {outbox} WHERE stream = ? AND seq > ? AND seq <= ? AND kind = ?"
         columns = self.db.existing(stream) or {}
-        rows = self.db.fetch(
+        for rows in self.db.chunks(
             f"SELECT {', '.join(quote(name) for name in columns)} FROM {self.db.table(stream)} "
-            f"WHERE _reconciled_root IN (SELECT root {entries}) ORDER BY _reconciled_root",
+            f"WHERE _reconciled_root IN (SELECT root {entries})",
             [stream, after, last, CURRENT],
-        )
-        for start in range(0, len(rows), SEND_CHUNK):
+            SEND_CHUNK,
+        ):
             lines = []
-            for row in rows[start : start + SEND_CHUNK]:
+            for row in rows:
                 record = self._current_record(dict(zip(columns, row, strict=True)), columns)
                 lines.append(_encode({"type": "RECORD", "stream": stream, "record": record}) + b"\n")
             yield b"".join(lines)
-        del rows
         for kind in (MERGED, DELETED):
             for (payload,) in self.db.fetch(
                 f"SELECT payload {entries} ORDER BY seq", [stream, after, last, kind]
@@ -277,15 +276,15 @@ class Outbox:
         name = stream + HISTORY_SUFFIX
         columns = self.db.existing(name) or {}
         key_columns = self.keys[stream]
-        rows = self.db.fetch(
+        data = [column for column in columns if not column.startswith("_reconciled_")]
+        for rows in self.db.chunks(
             f"SELECT {', '.join(quote(column) for column in columns)} FROM {self.db.table(name)} "
             f"WHERE _reconciled_seq IN (SELECT row_seq {entries}) ORDER BY _reconciled_seq",
             params,
-        )
-        data = [column for column in columns if not column.startswith("_reconciled_")]
-        for start in range(0, len(rows), SEND_CHUNK):
+            SEND_CHUNK,
+        ):
             lines = []
-            for row in rows[start : start + SEND_CHUNK]:
+            for row in rows:
                 named = dict(zip(columns, row, strict=True))
                 record = {column: _plain(named[column], columns[column]) for column in data}
                 for meta in HISTORY_FORWARDED_META:

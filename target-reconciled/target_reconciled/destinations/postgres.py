@@ -139,6 +139,12 @@ class PostgresDestination(SQLDestination):
         """The rows of a query run in the open transaction."""
         return self.conn.execute(numbered(sql), params).fetchall()
 
+    def chunks(self, sql: str, params: list[Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one query, converted ``size`` at a time."""
+        cursor = self.conn.execute(numbered(sql), params)
+        while rows := cursor.fetchmany(size):
+            yield rows
+
     @contextmanager
     def ddl(self) -> Iterator[None]:
         """A transaction that changes tables: one at a time per schema, whatever the process."""

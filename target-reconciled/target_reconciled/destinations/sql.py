@@ -8,7 +8,7 @@ databases run, with ``?`` parameters.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -94,6 +94,10 @@ class SQLDestination(Destination):
     @abstractmethod
     def fetch(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """The rows of one query (``?`` parameters)."""
+
+    @abstractmethod
+    def chunks(self, sql: str, params: list[Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one query, ``size`` at a time (no other statement runs until the last)."""
 
     @abstractmethod
     def ddl(self) -> AbstractContextManager[None]:
