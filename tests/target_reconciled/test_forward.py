@@ -95,6 +95,15 @@ def reference(dest: Dest, tmp_path: Path, runs: list[list[str]]) -> dict[str, di
     }
 
 
+def run_all(config: dict[str, Any], runs: list[list[str]], tmp_path: Path, after: Any = None) -> None:
+    """Run each input through the target; each must succeed; ``after(number, lines, result)`` checks more."""
+    for number, lines in enumerate(runs):
+        result = run_cli(config, with_states(number, lines), tmp_path)
+        assert result.code == 0, result.stderr
+        if after is not None:
+            after(number, lines, result)
+
+
 def downstream_tables(downstream: Downstream) -> dict[str, dict[Any, dict[str, Any]]]:
     return {
         "transactions": downstream.current("transactions", "transaction_id", INVOCA_COLUMNS),
@@ -112,10 +121,11 @@ def test_downstream_ends_with_our_table(name: str, seed: int, tmp_path: Path, re
     runs = chunks(seed)
     downstream = Downstream(name, tmp_path / "downstream")
     config = {**downstream.forward(), "duckdb_path": str(tmp_path / "store.duckdb"), "batch_size_rows": 7}
-    for number, lines in enumerate(runs):
-        result = run_cli(config, with_states(number, lines), tmp_path)
-        assert result.code == 0, result.stderr
+
+    def ends_with_its_last_state(number: int, lines: list[str], result: Any) -> None:
         assert result.states[-1] == {"run": number, "at": len(lines)}
+
+    run_all(config, runs, tmp_path, ends_with_its_last_state)
     assert downstream_tables(downstream) == reference(reference_dest, tmp_path, runs)
 
 
@@ -128,9 +138,7 @@ def test_target_postgres_upserts_what_destination_postgres_holds(
     downstream = Downstream("target-postgres", tmp_path / "downstream", postgres_url)
     try:
         config = {**downstream.forward(), "duckdb_path": str(tmp_path / "store.duckdb"), "batch_size_rows": 7}
-        for number, lines in enumerate(runs):
-            result = run_cli(config, with_states(number, lines), tmp_path)
-            assert result.code == 0, result.stderr
+        run_all(config, runs, tmp_path)
         assert downstream_tables(downstream) == reference(ours, tmp_path, runs)
     finally:
         downstream.drop()
@@ -301,10 +309,11 @@ def test_a_store_in_postgres_survives_the_loss_of_the_local_disk(tmp_path: Path,
             "duckdb_path": str(local / "store.duckdb"),
             "batch_size_rows": 5,
         }
-        for number, lines in enumerate(runs):
-            result = run_cli(config, with_states(number, lines), tmp_path)
-            assert result.code == 0, result.stderr
+
+        def nothing_local(*_: Any) -> None:
             assert not local.exists()  # nothing of the store was on the local disk
+
+        run_all(config, runs, tmp_path, nothing_local)
         assert downstream_tables(downstream) == reference(ours, tmp_path, runs)
     finally:
         ours.drop()
