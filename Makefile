@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PACKAGES := sandbox tap-invoca tap-veinvoicing target-reconciled
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint postgres demo bench
+.PHONY: install test lint postgres demo bench soak
 
 install: $(STAMP)
 
@@ -31,3 +31,6 @@ demo: install
 
 bench: install postgres
 	$(BIN)/python -m bench
+
+soak: install postgres
+	$(BIN)/python -m tests.reliability.soak

@@ -16,12 +16,20 @@ from pathlib import Path
 
 import msgspec
 
+from target_reconciled.jsonkeys import first_duplicate
+
 
 class _Line(msgspec.Struct):
     r: msgspec.Raw
 
 
+class _Where(msgspec.Struct):
+    l: int  # noqa: E741 (the batch file's field name)
+
+
 _read_line = msgspec.json.Decoder(_Line).decode
+_read_where = msgspec.json.Decoder(_Where).decode
+_CHECKED_LINES = 1000
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,15 @@ class Batch:
     path: str
     records: int
     longest: int
+
+    def duplicated_key(self) -> tuple[int, str] | None:
+        """The input line of the first record naming a key twice, and that key; None if none does."""
+        with Path(self.path).open("rb") as file:
+            while lines := file.readlines(_CHECKED_LINES * 512):
+                if found := first_duplicate(lines):
+                    index, key = found
+                    return _read_where(lines[index]).l, key
+        return None
 
 
 class BatchFile:

@@ -66,11 +66,12 @@ def column_kind(column_schema: Mapping[str, Any]) -> Kind:
     return "text"
 
 
-def _column(stream: str, setting: str, value: Any, properties: Mapping[str, Any]) -> str:
+def _column(stream: str, source: str, value: Any, properties: Mapping[str, Any]) -> str:
+    """``value``, a column of the schema named by ``source`` (a setting or the SCHEMA message)."""
     if not isinstance(value, str) or not value:
-        raise RulesError(f"stream {stream!r}: streams.{stream}.{setting} must be a column name: {value!r}")
+        raise RulesError(f"stream {stream!r}: {source} must be a column name: {value!r}")
     if value not in properties:
-        raise RulesError(f"stream {stream!r}: streams.{stream}.{setting} names {value!r}, not in the schema")
+        raise RulesError(f"stream {stream!r}: {source} names {value!r}, not in the schema")
     return value
 
 
@@ -91,21 +92,26 @@ def resolve_rules(
         raise RulesError(f"stream {stream!r}: unknown setting(s) streams.{stream}.{', '.join(unknown)}")
     properties: Mapping[str, Any] = schema.get("properties") or {}
 
-    raw_key = override.get("key") or list(key_properties)
-    if isinstance(raw_key, str):
-        raise RulesError(f"stream {stream!r}: streams.{stream}.key must be a list of columns: {raw_key!r}")
+    raw_key = override.get("key") or key_properties
+    source = (
+        f"streams.{stream}.key"
+        if override.get("key")
+        else f"the key_properties of its SCHEMA message (override: streams.{stream}.key)"
+    )
+    if isinstance(raw_key, str) or not isinstance(raw_key, Sequence):
+        raise RulesError(f"stream {stream!r}: {source} must be a list of columns: {raw_key!r}")
     if not raw_key:
         raise RulesError(
             f"stream {stream!r} has no key: the tap sends no key_properties; set streams.{stream}.key"
         )
-    key = tuple(_column(stream, "key", column, properties) for column in raw_key)
+    key = tuple(_column(stream, source, column, properties) for column in raw_key)
     if len(set(key)) != len(key):
-        raise RulesError(f"stream {stream!r}: streams.{stream}.key repeats a column: {list(key)}")
+        raise RulesError(f"stream {stream!r}: {source} repeats a column: {list(key)}")
 
     if "corrects" in override:
         corrects = override["corrects"] or None
         if corrects is not None:
-            corrects = _column(stream, "corrects", corrects, properties)
+            corrects = _column(stream, f"streams.{stream}.corrects", corrects, properties)
     else:
         corrects = DEFAULT_CORRECTS if DEFAULT_CORRECTS in properties else None
     if corrects is not None:
@@ -119,7 +125,10 @@ def resolve_rules(
 
     mode: Mode
     if override.get("version"):
-        mode, columns = "version", (_column(stream, "version", override["version"], properties),)
+        mode, columns = (
+            "version",
+            (_column(stream, f"streams.{stream}.version", override["version"], properties),),
+        )
     elif corrects is not None:
         mode, columns = "corrections", ((CORRECTED_AT,) if CORRECTED_AT in properties else ())
     else:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import msgspec
 from singer_sdk.contrib.msgspec import decoder as sdk_decoder
+from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
 from singer_sdk.helpers._compat import date_fromisoformat, datetime_fromisoformat, time_fromisoformat
 from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.sinks import BatchSink
@@ -19,7 +20,7 @@ from singer_sdk.sinks import BatchSink
 from target_reconciled import engine
 from target_reconciled.batchfile import BatchFile
 from target_reconciled.destinations.base import BadRow
-from target_reconciled.reader import locate
+from target_reconciled.reader import FIX_INPUT, locate
 from target_reconciled.rules import StreamRules, resolve_rules
 from target_reconciled.validator import FastValidator, batch_decoder
 
@@ -247,13 +248,28 @@ class ReconciledSink(BatchSink):
                 raise RecordError(f"record is not a JSON object: {bytes(raw)[:200]!r}")
             if validate:
                 self._remove_sdc_metadata_from_record(record)
-                self._validate_and_parse(record)
-            else:
-                self._parse_timestamps_in_record(record, self.schema, self.datetime_error_treatment)
-            self._singer_validate_message(record)
+                self._check_schema(record, where)
+            self._parse_timestamps_in_record(record, self.schema, self.datetime_error_treatment)
+            missing = [name for name in self.key_properties if name not in record]
+            if missing:
+                raise MissingKeyPropertiesError(
+                    f"the record lacks key propert{'y' if len(missing) == 1 else 'ies'} {missing} "
+                    f"(the stream's key is {self.key_properties})"
+                )
             engine.incoming(self.rules, record, 0)  # its checks of key and version values
             if reason is not None:
                 raise RecordError(f"cannot load the record: {reason}")
         except Exception as exc:
-            locate(exc, where)
+            locate(exc, where, FIX_INPUT)
             raise
+
+    def _check_schema(self, record: dict, where: str) -> None:
+        """The SDK's schema validation of one record, without the traceback the SDK logs for it."""
+        if self._validator is None:
+            return
+        try:
+            self._validator.validate(record)
+        except InvalidRecord as exc:
+            if self.fail_on_record_validation_exception:
+                raise
+            self.logger.warning("%s: %s", where, exc)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import sys
 import tempfile
 import typing as t
 from collections import deque
 
+import msgspec
 from singer_sdk import Target
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, RecordsWithoutSchemaException
@@ -15,6 +17,7 @@ from singer_sdk.helpers.capabilities import PluginCapabilities
 from target_reconciled.destinations.base import Destination
 from target_reconciled.destinations.duckdb import DuckDBDestination
 from target_reconciled.destinations.sql import SQLDestination
+from target_reconciled.errors import WithoutSDKErrorLines, report
 from target_reconciled.reader import LineReader, locate
 from target_reconciled.sink import ReconciledSink
 from target_reconciled.writer import Writer
@@ -23,6 +26,8 @@ if t.TYPE_CHECKING:
     from msgspec import Raw
 
 DESTINATIONS = ["duckdb", "postgres", "singer"]
+_encode_state = msgspec.json.Encoder(decimal_format="number").encode
+"""STATE values as read: decimals (how the reader reads JSON numbers with a fraction) stay numbers."""
 
 STREAM_OVERRIDE = th.ObjectType(
     th.Property("key", th.ArrayType(th.StringType), description="Key columns of the stream."),
@@ -200,6 +205,16 @@ class TargetReconciled(Target):
         self._handle_max_record_age()
         return True
 
+    @classmethod
+    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """Run the target; an error ends it with one line (its traceback at log level debug)."""
+        cls.logger.addFilter(WithoutSDKErrorLines())
+        try:
+            super().invoke(**kwargs)
+        except Exception as exc:
+            report(cls.logger, exc)
+            sys.exit(1)
+
     def listen(self, file_input: t.IO[str] | None = None) -> None:
         """Process the input; on an error, let the batch being written finish first, then close."""
         try:
@@ -237,7 +252,13 @@ class TargetReconciled(Target):
         while self._states and (horizon is None or self._states[0][0] < horizon):
             newest = self._states.popleft()[1]
         if newest is not None:
-            self.destination.checkpoint(newest, super()._write_state_message)
+            self.destination.checkpoint(newest, self._emit_state)
+
+    def _emit_state(self, state: t.Any) -> None:
+        """Write a STATE value to stdout, its numbers as read (the SDK's ``json.dumps`` fails on them)."""
+        self.logger.debug("Emitting completed target state %s", state)
+        sys.stdout.write(_encode_state(state).decode() + "\n")
+        sys.stdout.flush()
 
     def _write_state_message(self, state: dict) -> None:
         """After the SDK drained every sink: emit the newest STATE once its batches are committed."""
@@ -279,6 +300,7 @@ class TargetReconciled(Target):
         try:
             super().process_endofpipe()
             self.writer.wait()
+            self.checkpoint()  # also a last STATE the SDK skips (a falsy value such as [] or 0)
         except Exception as exc:
             locate(exc, f"at end of input (after line {self.message_reader.line_number})")
             raise

@@ -201,6 +201,18 @@ class Dest:
             for name in sorted(self.tables())
         }
 
+    def contents(self) -> dict[str, list[str]]:
+        """Every table's rows but their commit times (``_reconciled_at``), as sorted JSON texts."""
+        return {
+            name: sorted(
+                json.dumps(
+                    {k: v for k, v in row.items() if k != "_reconciled_at"}, sort_keys=True, default=str
+                )
+                for row in self.rows(name)
+            )
+            for name in sorted(self.tables())
+        }
+
     def drop(self) -> None:
         """On PostgreSQL, drop every schema of this test (its own, ``other()``'s, ``named_schema``'s)."""
         if self.kind == "postgres":

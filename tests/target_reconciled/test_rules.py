@@ -101,7 +101,14 @@ def test_composite_key_without_corrects() -> None:
     ("schema", "key", "override", "message"),
     [
         (VE, [], {}, r"has no key.*streams\.transactions\.key"),
-        (VE, ["nope"], {}, r"streams\.transactions\.key names 'nope', not in the schema"),
+        (
+            VE,
+            ["nope"],
+            {},
+            r"key_properties of its SCHEMA .*streams\.transactions\.key\) names 'nope', not in",
+        ),
+        (VE, ["transactionId", "transactionId"], {}, r"key_properties of its SCHEMA .* repeats a column"),
+        (VE, True, {}, r"key_properties of its SCHEMA .* must be a list of columns: True"),
         (VE, ["transactionId"], {"key": ["domain", "domain"]}, r"streams\.transactions\.key repeats"),
         (VE, ["transactionId"], {"key": "domain"}, r"streams\.transactions\.key must be a list"),
         (VE, ["transactionId"], {"corrects": "nope"}, r"streams\.transactions\.corrects names 'nope'"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 from target_reconciled.destinations.sql import SQLDestination
 from tests.target_reconciled.harness import (
     DESTINATIONS,
+    TARGET,
     Dest,
     invoca,
     record,
@@ -173,7 +176,7 @@ def test_a_database_path_that_cannot_be_created_names_the_setting(tmp_path: Path
     (tmp_path / "file").write_text("not a directory")
     result = run_cli({"duckdb_path": str(tmp_path / "file" / "db.duckdb")}, GOOD, tmp_path)
     assert result.code != 0
-    error = [line for line in result.stderr.splitlines() if "Error" in line][-1]
+    error = [line for line in result.stderr.splitlines() if "ERROR" in line][-1]
     assert "duckdb_path=" in error
     assert "set duckdb_path to another file" in error
 
@@ -198,3 +201,68 @@ def test_a_forward_command_that_does_not_exist_names_the_setting(tmp_path: Path)
     assert "cannot start the downstream target 'no-such-target' (forward_command" in result.stderr
     assert "hunter2-secret" not in result.stderr
     assert not list(temp.iterdir())  # the config file was removed
+
+
+NULLABLE_KEY = {
+    "type": "object",
+    "properties": {"id": {"type": ["string", "null"]}, "n": {"type": "integer"}},
+}
+ONE_LINE_ERRORS = {
+    "duplicated key in a record": (
+        record("s", {"id": "A"}).replace('"A"', '"A", "id": "B"'),
+        "names the key 'id' twice",
+    ),
+    "duplicated key in a STATE": ('{"type": "STATE", "value": {"a": 1, "a": 2}}', "names the key 'a' twice"),
+    "invalid UTF-8": (record("s", {"id": "A"}).replace("A", "\udcff"), "not valid UTF-8 (byte 0xff"),
+    "missing key property": (record("s", {"n": 1}), "lacks key property ['id']"),
+    "null key": (record("s", {"id": None, "n": 1}), "key"),
+    "truncated line": (record("s", {"id": "A"})[:-3], "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ONE_LINE_ERRORS))
+def test_an_input_error_is_one_line_naming_line_and_stream_with_the_traceback_at_debug(
+    dest: Dest, tmp_path: Path, case: str
+) -> None:
+    bad, mention = ONE_LINE_ERRORS[case]
+    lines = [schema("s", NULLABLE_KEY, ["id"]), record("s", {"id": "Z", "n": 0}), bad]
+    data = ("\n".join(lines) + "\n").encode(errors="surrogateescape")
+    for level, traceback in (("info", False), ("debug", True)):
+        proc = subprocess.run(
+            [TARGET, "--config", str(_config(tmp_path, dest.config()))],
+            input=data,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "LOGLEVEL": level},
+        )
+        stderr = proc.stderr.decode(errors="replace")
+        errors = [line for line in stderr.splitlines() if "| ERROR" in line]
+        assert proc.returncode == 1, stderr
+        assert len(errors) == 1, stderr
+        assert "line 3" in errors[0]
+        if case != "duplicated key in a STATE":
+            assert "stream 's'" in errors[0]
+        assert mention in errors[0]
+        assert "fix the tap's output" in errors[0]
+        assert ("Traceback" in stderr) is traceback, stderr
+
+
+def test_a_byte_order_mark_before_the_first_message_is_skipped(dest: Dest, tmp_path: Path) -> None:
+    lines = [schema("s", NULLABLE_KEY, ["id"]), record("s", {"id": "A", "n": 1}), state({"run": 1})]
+    data = b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode()
+    proc = subprocess.run(
+        [TARGET, "--config", str(_config(tmp_path, dest.config()))],
+        input=data,
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"byte-order mark: skipped" in proc.stderr
+    assert json.loads(proc.stdout) == {"run": 1}
+    assert set(dest.current("s")) == {'["A"]'}
+
+
+def _config(tmp_path: Path, config: dict) -> Path:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return path

@@ -21,6 +21,13 @@ class BadRow(ValueError):  # noqa: N818 (what the sink catches, not a failure of
         self.reason = reason
 
 
+def refuse_duplicated_keys(batch: Batch) -> None:
+    """Raise ``BadRow`` for the first record of ``batch`` that names a key twice (see ``jsonkeys``)."""
+    if found := batch.duplicated_key():
+        line, key = found
+        raise BadRow(line, f"the record names the key {key!r} twice, so its value is ambiguous")
+
+
 class Destination(ABC):
     """Tables for reconciled streams: created and evolved by ``prepare``, written by ``write``."""
 

@@ -11,7 +11,7 @@ import duckdb
 
 from target_reconciled.batchfile import Batch
 from target_reconciled.coltypes import reported_type
-from target_reconciled.destinations.base import BadRow
+from target_reconciled.destinations.base import BadRow, refuse_duplicated_keys
 from target_reconciled.destinations.sql import NEW, PLANNED, SQLDestination
 from target_reconciled.destinations.staging import BATCH, literal, quote, stage_sql
 from target_reconciled.destinations.tables import HISTORY_META, TableError
@@ -158,7 +158,11 @@ class DuckDBDestination(SQLDestination):
         row (by line) that cannot be loaded.
         """
         first = self.next_seq(stream)
-        self.run(stage_sql(batch.path, self._columns[stream], self._rules[stream], batch.longest, first))
+        try:
+            self.run(stage_sql(batch.path, self._columns[stream], self._rules[stream], batch.longest, first))
+        except duckdb.InvalidInputException:
+            refuse_duplicated_keys(batch)  # DuckDB refuses such a record; say which, in the input's terms
+            raise
         bad = self.fetch(
             f"SELECT _reconciled_line, _reconciled_bad FROM {BATCH} "
             "WHERE _reconciled_bad IS NOT NULL ORDER BY _reconciled_line LIMIT 1"

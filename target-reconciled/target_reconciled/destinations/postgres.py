@@ -21,7 +21,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from target_reconciled.batchfile import Batch
 from target_reconciled.coltypes import BIGINT, BOOLEAN, DATE, DECIMAL, JSON, TIME, TIMESTAMPTZ, VARCHAR
-from target_reconciled.destinations.base import BadRow
+from target_reconciled.destinations.base import BadRow, refuse_duplicated_keys
 from target_reconciled.destinations.pg_staging import (
     BATCH,
     CAST_FUNCTION,
@@ -253,6 +253,7 @@ class PostgresDestination(SQLDestination):
         PostgreSQL cannot store the character U+0000 in text or jsonb: it is stored as U+FFFD, with
         a warning, rather than failing the run for one character.
         """
+        refuse_duplicated_keys(batch)  # jsonb would keep the last value silently
         replaced = 0
         try:
             with self.conn.cursor().copy(COPY_RAW) as copy, Path(batch.path).open("rb") as file:
