@@ -151,6 +151,7 @@ def plan(rules: StreamRules, batch: Sequence[Incoming], store: Store) -> Plan:
     changed = dict.fromkeys(merges.values())
     for index, (item, root) in enumerate(zip(batch, roots, strict=True)):
         if (item.key, item.digest) in seen:
+            result.dropped.append(item.seq)
             continue
         seen.add((item.key, item.digest))
         result.rows.append((index, item.seq, root))

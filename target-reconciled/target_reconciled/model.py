@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -65,12 +66,21 @@ class Plan:
       link is its own root.
     - ``current``: the winner of every root whose current row may have changed (its row is found
       by ``seq`` in the history or among ``rows``).
+    - ``dropped``: the sequences of the batch records left out, ascending. A destination stores
+      each kept row's sequence lowered by the number dropped before it (``closed``), so stored
+      sequences have no gaps and do not depend on how the input was cut into batches (a resumed
+      run re-sends records already stored: its tables still equal a clean run's).
     """
 
     rows: list[tuple[int, int, str]] = field(default_factory=list)
     links: dict[str, Link] = field(default_factory=dict)
     remaps: dict[str, str] = field(default_factory=dict)
     current: dict[str, Winner] = field(default_factory=dict)
+    dropped: list[int] = field(default_factory=list)
+
+    def closed(self, seq: int) -> int:
+        """The sequence stored for a row numbered ``seq`` in the batch (see ``dropped``)."""
+        return seq - bisect_left(self.dropped, seq)
 
 
 class Store(Protocol):

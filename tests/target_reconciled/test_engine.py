@@ -232,6 +232,7 @@ def test_replay_changes_nothing() -> None:
     history, current = store.history(), store.current()
     result = store.feed(INVOCA, [{**r, "_sdc_extracted_at": "2030-01-01T00:00:00Z"} for r in reversed(batch)])
     assert (result.rows, result.links, result.remaps, result.current) == ([], {}, {}, {})
+    assert result.dropped == [4, 5, 6]  # the replays' numbers, closed up when stored
     assert store.history() == history
     assert store.current() == current
 
@@ -240,6 +241,8 @@ def test_duplicates_within_a_batch_are_stored_once() -> None:
     store = run(INVOCA, [inv("a", amount=1), inv("a", amount=1), inv("a", amount=2)])
     assert [stored.seq for stored, _ in store.history()] == [1, 3]  # the duplicate's number stays unused
     assert store.plans[0].rows == [(0, 1, k("a")), (2, 3, k("a"))]
+    assert store.plans[0].dropped == [2]  # a destination stores the third row as 2
+    assert [store.plans[0].closed(seq) for _, seq, _ in store.plans[0].rows] == [1, 2]
     assert store.current()[k("a")]["amount"] == 2
 
 

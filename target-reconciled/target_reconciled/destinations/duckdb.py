@@ -28,6 +28,7 @@ TEMP_TABLES = (
     "_reconciled_rows",
     "_reconciled_links_new",
     "_reconciled_remaps",
+    "_reconciled_dropped",
     "_reconciled_winners",
     "_reconciled_seen_new",
     "_reconciled_changed",

@@ -284,10 +284,14 @@ class SQLDestination(Destination):
             self.outbox.before_write(stream, plan.remaps)
         columns = self._columns[stream]
         data = "".join(f"b.{quote(column)}, " for column in columns)
+        seq = "b._reconciled_seq"
+        if plan.dropped:  # close up the numbers of dropped rows (``Plan.dropped``)
+            seq += " - (SELECT count(*) FROM _reconciled_dropped d WHERE d.seq < b._reconciled_seq)"
         self.derived(
             NEW,
-            f"SELECT {data}coalesce(n.root, b._reconciled_key) AS _reconciled_root, b._reconciled_seq, "
-            "b._reconciled_key, b._reconciled_corrects, b._reconciled_order, b._reconciled_digest, "
+            f"SELECT {data}coalesce(n.root, b._reconciled_key) AS _reconciled_root, "
+            f"{seq} AS _reconciled_seq, b._reconciled_key, b._reconciled_corrects, b._reconciled_order, "
+            "b._reconciled_digest, "
             "n.seq IS NULL AS _reconciled_settled "
             f"FROM {BATCH} b LEFT JOIN _reconciled_rows n ON n.seq = b._reconciled_seq "
             f"WHERE n.seq IS NOT NULL OR b._reconciled_seq NOT IN (SELECT seq FROM {PLANNED})",
@@ -344,7 +348,7 @@ class SQLDestination(Destination):
         )
 
     def _plan_tables(self, plan: Plan) -> None:
-        """The plan as temp tables: rows kept, links, remaps, winners."""
+        """The plan as temp tables: rows kept, links, remaps, dropped sequences, winners."""
         self.lists(
             "_reconciled_rows",
             {
@@ -364,11 +368,12 @@ class SQLDestination(Destination):
             "_reconciled_remaps",
             {"old": (VARCHAR, list(plan.remaps)), "new": (VARCHAR, list(plan.remaps.values()))},
         )
+        self.lists("_reconciled_dropped", {"seq": (BIGINT, plan.dropped)})
         self.lists(
             "_reconciled_winners",
             {
                 "root": (VARCHAR, list(plan.current)),
-                "seq": (BIGINT, [w.seq for w in plan.current.values()]),
+                "seq": (BIGINT, [plan.closed(w.seq) for w in plan.current.values()]),
                 "versions": (BIGINT, [w.versions for w in plan.current.values()]),
             },
         )
