@@ -27,6 +27,7 @@ class FaultKind(enum.StrEnum):
 
     RATE_LIMITED = "429"
     SERVER_ERROR = "500"
+    BAD_GATEWAY = "502"
     GATEWAY_TIMEOUT = "504"
     RESET = "reset"
     TRUNCATE = "truncate"

@@ -55,7 +55,7 @@ class Emulator(abc.ABC):
 
     @abc.abstractmethod
     def fault_response(self, rule: FaultRule) -> web.Response:
-        """The API's answer for an injected 429, 500, 504 or quota fault."""
+        """The API's answer for an injected 429, 500, 502, 504 or quota fault."""
 
     @abc.abstractmethod
     def advance(self, delta: dt.timedelta) -> dict[str, Any]:

@@ -38,6 +38,12 @@ def test_bad_specs_say_what_is_wrong(spec: str, message: str) -> None:
         parse_rule(spec)
 
 
+def test_502_is_a_fault_kind() -> None:
+    rule = parse_rule("502:rate=0.05")
+    assert (rule.kind, rule.rate) == (FaultKind.BAD_GATEWAY, 0.05)
+    assert parse_rule(rule.spec) == rule
+
+
 def test_triggers_at_every_first() -> None:
     plan = FaultPlan.from_specs(["reset:at=2+7", "500:every=3", "429:first=1"])
     assert kinds_for(plan, 9) == ["429", "reset", "500", None, None, "500", "reset", None, "500"]

@@ -25,10 +25,11 @@ SCOPES = {"network": "networks", "advertiser": "advertisers", "affiliate": "affi
 """Account types (as the tap names them) -> path scopes."""
 FORMATS = ("json", "csv")
 TRUTH_COLUMNS = (DEFAULT_COLUMNS, CUSTOM_DATA)
-_GATEWAY_TIMEOUT_PAGE = (
-    "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
-    "<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n"
-)
+_GATEWAY_PAGES = {
+    FaultKind.BAD_GATEWAY: (502, "502 Bad Gateway"),
+    FaultKind.GATEWAY_TIMEOUT: (504, "504 Gateway Time-out"),
+}
+"""A gateway's own ``text/html`` error pages (nginx's wording), by fault kind."""
 
 
 def _ms(instant: dt.datetime) -> int:
@@ -177,7 +178,7 @@ class InvocaEmulator(Emulator):
 
     # -- faults ----------------------------------------------------------------
     def fault_response(self, rule: FaultRule) -> web.Response:
-        """429 with Retry-After, 500 InternalServiceError, or a gateway's 504 page (§10)."""
+        """429 with Retry-After, 500 InternalServiceError, or a gateway's 502 or 504 page (§10)."""
         if rule.kind is FaultKind.RATE_LIMITED:
             error = classed(
                 429,
@@ -186,8 +187,13 @@ class InvocaEmulator(Emulator):
                 **{"Retry-After": str(rule.retry_after)},
             )
             return json_response(error.body, status=429, **error.headers)
-        if rule.kind is FaultKind.GATEWAY_TIMEOUT:
-            return web.Response(status=504, text=_GATEWAY_TIMEOUT_PAGE, content_type="text/html")
+        if rule.kind in _GATEWAY_PAGES:
+            status, title = _GATEWAY_PAGES[rule.kind]
+            page = (
+                f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+                f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
+            )
+            return web.Response(status=status, text=page, content_type="text/html")
         with self.lock:
             self._error_handles += 1
             handle = self._error_handles

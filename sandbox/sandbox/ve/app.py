@@ -203,13 +203,15 @@ class VeEmulator(Emulator):
 
     # -- Emulator hooks --------------------------------------------------------
     def fault_response(self, rule: FaultRule) -> web.Response:
-        """APIM bodies for 429, quota (403) and 504; ASP.NET's 500 body otherwise."""
+        """APIM bodies for 429, quota (403), 502 and 504; ASP.NET's 500 body otherwise."""
         if rule.kind is FaultKind.RATE_LIMITED:
             return gateway.rate_limited(rule.retry_after)
         if rule.kind is FaultKind.QUOTA:
             return gateway.quota_exceeded(rule.retry_after)
         if rule.kind is FaultKind.GATEWAY_TIMEOUT:
             return gateway.gateway_timeout()
+        if rule.kind is FaultKind.BAD_GATEWAY:
+            return gateway.bad_gateway()
         return backend.server_error()
 
     def advance(self, delta: dt.timedelta) -> dict[str, Any]:

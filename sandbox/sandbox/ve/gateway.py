@@ -79,6 +79,11 @@ def gateway_timeout() -> web.Response:
     return apim_error(504, "Gateway Timeout")
 
 
+def bad_gateway() -> web.Response:
+    """An injected 502 (INFERRED body: the notes record no 502 from the gateway)."""
+    return apim_error(502, "Bad Gateway")
+
+
 def timespan(seconds: int) -> str:
     """``seconds`` as .NET prints a TimeSpan: ``hh:mm:ss`` or ``d.hh:mm:ss``."""
     days, rest = divmod(seconds, 86400)

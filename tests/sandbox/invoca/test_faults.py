@@ -47,6 +47,16 @@ def test_504_is_a_gateway_page(make_api):
     assert "504 Gateway Time-out" in response.text
 
 
+def test_502_is_a_gateway_page(make_api):
+    api = make_api()
+    api.emulator.set_faults(["502:at=1"])
+    response = api.get({"limit": 1})
+    assert response.status_code == 502
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "<title>502 Bad Gateway</title>" in response.text
+    assert api.get({"limit": 1}).status_code == 200
+
+
 def test_reset_drops_the_connection(make_api):
     api = make_api()
     api.emulator.set_faults(["reset:at=1"])

@@ -35,8 +35,8 @@ def test_quota_is_the_apim_403_with_a_timespan(client) -> None:
     assert client.get().json()["message"].endswith("replenished in 14.06:04:56.")
 
 
-def test_injected_500_and_504(client) -> None:
-    client.emulator.set_faults(["500:at=1", "504:at=2"])
+def test_injected_500_502_and_504(client) -> None:
+    client.emulator.set_faults(["500:at=1", "504:at=2", "502:at=3"])
     failed = client.get()
     assert (failed.status_code, failed.text) == (500, '{"message":"An error has occurred."}')
     assert failed.headers["Content-Type"] == "application/json"
@@ -45,6 +45,12 @@ def test_injected_500_and_504(client) -> None:
         504,
         '{ "statusCode": 504, "message": "Gateway Timeout" }',
     )
+    bad_gateway = client.get()
+    assert (bad_gateway.status_code, bad_gateway.text) == (
+        502,
+        '{ "statusCode": 502, "message": "Bad Gateway" }',
+    )
+    assert client.get().status_code == 200
 
 
 def test_reset_and_truncate_break_the_connection(client) -> None:
