@@ -1,8 +1,12 @@
-"""How long to wait before asking again (pure logic)."""
+"""How long to wait before asking again, and how often (pure logic)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 MAX_WAIT = 300.0
+MAX_TRIES = 8
+TRIES_VARIABLE = "TAP_INVOCA_MAX_TRIES"
 
 
 def retry_delay(retry_after: str | None, attempt: int) -> float:
@@ -14,3 +18,16 @@ def retry_delay(retry_after: str | None, attempt: int) -> float:
     if retry_after and retry_after.strip().isdigit():
         return min(float(retry_after.strip()), MAX_WAIT)
     return min(2.0**attempt, 60.0)
+
+
+def max_tries(environ: Mapping[str, str]) -> int:
+    """Attempts per request: ``TAP_INVOCA_MAX_TRIES`` (a whole number from 1) if set, else 8."""
+    text = environ.get(TRIES_VARIABLE, "").strip()
+    if not text:
+        return MAX_TRIES
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(
+            f"{TRIES_VARIABLE}={text!r} is not a whole number from 1: set it to the attempts per "
+            f"request, or unset it for {MAX_TRIES}."
+        )
+    return int(text)

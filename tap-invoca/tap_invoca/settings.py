@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def config_errors(config: Mapping[str, Any]) -> list[str]:
     """Every cross-setting problem, each naming the settings and what to do."""
     errors: list[str] = []
+    url = urlsplit(str(config.get("api_url", "https://invoca.net")))
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        errors.append(
+            "api_url must be a base URL such as https://invoca.net or https://<network>.invoca.net "
+            "(http or https, no query string)."
+        )
     has_from, has_to = bool(config.get("from_date")), bool(config.get("to_date"))
     if has_from != has_to:
         given, missing = ("from_date", "to_date") if has_from else ("to_date", "from_date")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Generator, Iterable
+import logging
+import os
+from collections.abc import Callable, Generator, Iterable
 from http import HTTPStatus
 from typing import Any
 
+import backoff
 import msgspec
 import requests
 import singer_sdk.singerlib as singer
@@ -18,9 +21,10 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from urllib3.exceptions import HTTPError as TransportError
 
+from tap_invoca.errors import connection_error, describe_body, looks_like_json, place
 from tap_invoca.paging import PageRequest, Window, is_last_page
 from tap_invoca.records import normalize
-from tap_invoca.retry import retry_delay
+from tap_invoca.retry import max_tries, retry_delay
 from tap_invoca.schema import TRANSACTIONS_SCHEMA
 
 SCOPES = {"network": "networks", "advertiser": "advertisers", "affiliate": "affiliates"}
@@ -47,6 +51,7 @@ class TransactionsStream(RESTStream):
         self.requests_session.stream = True
         self._checked_mask: singer.SelectionMask | None = None
         self._all_selected = False
+        self.max_tries = max_tries(os.environ)
 
     @property
     def url_base(self) -> str:
@@ -106,19 +111,35 @@ class TransactionsStream(RESTStream):
         request = self.requests_session.prepare_request(
             requests.Request("GET", self.get_url(context), params=page.params(), headers=self.http_headers)
         )
-        with self._request(request, context) as response:  # closing returns the connection to the pool
+        with self._send(request, context) as response:  # closing returns the connection to the pool
             try:
                 # One read (and one buffer): requests' ``.content`` joins 10 KiB chunks.
                 body = response.raw.read(decode_content=True)
             except TransportError as exc:
                 # urllib3's errors while reading the body (connection reset, read timeout,
                 # body shorter than its Content-Length, bad gzip): ask again.
-                raise RetriableAPIError(f"Response body for {self.path} cut short: {exc}", response) from exc
+                message = f"Response body from {place(response.url)} cut short: {exc}"
+                raise RetriableAPIError(message, response) from exc
         try:
             return _decode(body)
         except msgspec.DecodeError as exc:
+            if not looks_like_json(body):
+                raise FatalAPIError(
+                    f"{response.status_code} {response.reason} from {place(response.url)}: "
+                    f"{describe_body(body, self.config['auth_token'])}. This is not the Invoca API: check "
+                    "api_url (https://invoca.net or your network's https://<network>.invoca.net)."
+                ) from None
             # A body cut short in transit decodes badly: ask again.
-            raise RetriableAPIError(f"Unreadable response body for {self.path}: {exc}", response) from exc
+            message = f"Unreadable response body from {place(response.url)}: {exc}"
+            raise RetriableAPIError(message, response) from exc
+
+    def _send(self, request: requests.PreparedRequest, context: dict | None) -> requests.Response:
+        """``_request``; a network error becomes ``connection_error``'s, without the URL or its chain."""
+        try:
+            return self._request(request, context)
+        except requests.RequestException as exc:
+            error = connection_error(exc, self.config["api_url"])
+        raise error
 
     def _generate_record_messages(
         self, record: dict[str, Any]
@@ -174,19 +195,56 @@ class TransactionsStream(RESTStream):
             HTTPStatus.UNAUTHORIZED: "Invoca rejected the token: check the auth_token setting "
             "(a current API token of a user of this account, without a 'Bearer' prefix).",
             HTTPStatus.FORBIDDEN: f"The token may not read {account}, or a parameter was refused: "
-            "check account_type, account_id and the token's user, and transaction_types/"
-            "include_columns/from_date/to_date.",
-            HTTPStatus.NOT_FOUND: f"Invoca found no {account} (or the cursor): check account_type "
-            "and account_id, and start_after_transaction_id or the saved state.",
+            "check account_type, account_id and the auth_token setting (the token's user), and "
+            "transaction_types/include_columns/from_date/to_date.",
+            HTTPStatus.NOT_FOUND: f"Invoca found no {account} (or the cursor): check api_url, "
+            "account_type and account_id, and start_after_transaction_id or the saved state.",
             HTTPStatus.BAD_REQUEST: f"Invoca refused the request: check api_version "
             f"({self.config['api_version']!r}) and api_url.",
         }.get(HTTPStatus(response.status_code), "Check the tap's settings.")
-        status = f"{response.status_code} {response.reason} from {self.path}"
-        return f"{status}. {hint} Response: {_excerpt(response)}"
+        status = f"{response.status_code} {response.reason} from {place(response.url)}"
+        return f"{status}. {hint} Response: {self._body(response)}"
 
     def response_error_message(self, response: requests.Response) -> str:
-        """Status, path and the start of the body (never headers: they hold the token)."""
-        return f"{response.status_code} {response.reason} from {self.path}: {_excerpt(response)}"
+        """Status, host, path and the start of the body (never the headers nor the query)."""
+        return (
+            f"{response.status_code} {response.reason} from {place(response.url)}: {self._body(response)}. "
+            "Run again later; if this persists, check api_url and Invoca's status."
+        )
+
+    def _body(self, response: requests.Response) -> str:
+        return describe_body(response.content, self.config["auth_token"])
+
+    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Retry ``RetriableAPIError`` (``_send`` makes one of a network error) as ``backoff_*`` say.
+
+        Unlike the SDK's, ``backoff``'s own log lines (the request's URL, and an extra
+        ERROR line for the last failure) are left out: ``backoff_handler`` logs each retry.
+        """
+        return backoff.on_exception(
+            self.backoff_wait_generator,
+            RetriableAPIError,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+    def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
+        """The SDK's stream log; its "unhandled error" line at debug level (the tap logs the error)."""
+        if message.startswith("An unhandled error occurred"):
+            level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
+
+    def backoff_handler(self, details: dict[str, Any]) -> None:
+        """One WARNING line per retry: which try failed, why, and the wait."""
+        self.logger.warning(
+            "Try %d of %d failed, trying again in %.1f s: %s",
+            details["tries"],
+            self.max_tries,
+            details["wait"],
+            details.get("exception"),
+        )
 
     def backoff_wait_generator(self) -> Generator[float, Any, None]:
         """Honour Retry-After on 429/503; otherwise 1, 2, 4 ... 60 seconds."""
@@ -197,10 +255,5 @@ class TransactionsStream(RESTStream):
             exception = yield retry_delay(retry_after, attempt)
 
     def backoff_max_tries(self) -> int:
-        """Attempts per page before the run fails."""
-        return 8
-
-
-def _excerpt(response: requests.Response, limit: int = 300) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text if len(text) <= limit else text[:limit] + "..."
+        """Attempts per page before the run fails (``retry.max_tries``)."""
+        return self.max_tries

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import itertools
+import logging
+import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from http import HTTPStatus
@@ -12,17 +14,19 @@ from importlib.metadata import version
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
+import backoff
 import msgspec
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from tap_veinvoicing.errors import connection_error, describe_body, looks_like_json, place
 from tap_veinvoicing.progress import Progress
 from tap_veinvoicing.ratelimit import SlidingLog
 from tap_veinvoicing.records import PassFilter, normalize
 from tap_veinvoicing.request_size import MAX_REQUEST_BYTES, oversize_message, request_bytes
-from tap_veinvoicing.retry import retry_delay
+from tap_veinvoicing.retry import max_tries, retry_delay
 from tap_veinvoicing.schema import TRANSACTIONS_SCHEMA
 from tap_veinvoicing.settings import BASE_PATHS, client_filter, partition_contexts, server_filter
 from tap_veinvoicing.windows import MIN_WINDOW, UTC, Bookmark, Window, parse_instant, plan_windows, run_stop
@@ -68,6 +72,7 @@ class TransactionsStream(RESTStream):
         self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC)
         """The clock that ends windows and starts passes."""
         self.progress: Progress | None = None
+        self.max_tries = max_tries(os.environ)
         # Only the headers the API needs: the gateway counts every byte (0.5 kB limit).
         self.requests_session.headers.clear()
         self.requests_session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"})
@@ -218,12 +223,27 @@ class TransactionsStream(RESTStream):
                 oversize_message(size, f"{_label(context)} {window}", self._size_parts(context))
             )
         self.limiter.acquire()
-        response = self._request(request, context)
+        response = self._send(request, context)
         try:
             return _decode(response.content).transactions
         except msgspec.DecodeError as exc:
+            if not looks_like_json(response.content):
+                raise FatalAPIError(
+                    f"{response.status_code} {response.reason} from {place(response.url)}: "
+                    f"{self._body(response)}. This is not the Ve Invoicing API: check api_url "
+                    "(https://api.veinteractive.com) and environment."
+                ) from None
             # A body cut short in transit decodes badly: ask again.
-            raise RetriableAPIError(f"Unreadable response body for {self.path}: {exc}", response) from exc
+            message = f"Unreadable response body from {place(response.url)}: {exc}"
+            raise RetriableAPIError(message, response) from exc
+
+    def _send(self, request: requests.PreparedRequest, context: dict | None) -> requests.Response:
+        """``_request``; a network error becomes ``connection_error``'s, without the URL or its chain."""
+        try:
+            return self._request(request, context)
+        except requests.RequestException as exc:
+            error = connection_error(exc, self.config["api_url"])
+        raise error
 
     def _size_parts(self, context: dict) -> dict[str, int]:
         """Bytes each setting adds to a request (for the size-limit message)."""
@@ -254,7 +274,7 @@ class TransactionsStream(RESTStream):
     def fatal_message(self, response: requests.Response) -> str:
         """A 4xx explained in terms of the settings that cause it."""
         status = response.status_code
-        body = _excerpt(response)
+        body = self._body(response)
         if status == HTTPStatus.UNAUTHORIZED and "subscription key" in body:
             hint = (
                 "The gateway rejected the key: check subscription_key, and environment "
@@ -276,11 +296,48 @@ class TransactionsStream(RESTStream):
             hint = "The API refused a parameter: check start_date, end_date, domains and countries."
         else:
             hint = "Check the tap's settings."
-        return f"{status} {response.reason} from {self.path}. {hint} Response: {body}"
+        return f"{status} {response.reason} from {place(response.url)}. {hint} Response: {body}"
 
     def response_error_message(self, response: requests.Response) -> str:
-        """Status, path and the start of the body (never the URL's query or the headers)."""
-        return f"{response.status_code} {response.reason} from {self.path}: {_excerpt(response)}"
+        """Status, host, path and the start of the body (never the URL's query or the headers)."""
+        return (
+            f"{response.status_code} {response.reason} from {place(response.url)}: {self._body(response)}. "
+            "Run again later; if this persists, check api_url and environment."
+        )
+
+    def _body(self, response: requests.Response) -> str:
+        return describe_body(response.content, self.config["subscription_key"])
+
+    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Retry ``RetriableAPIError`` (``_send`` makes one of a network error) as ``backoff_*`` say.
+
+        Unlike the SDK's, ``backoff``'s own log lines (the request's URL, and an extra
+        ERROR line for the last failure) are left out: ``backoff_handler`` logs each retry.
+        """
+        return backoff.on_exception(
+            self.backoff_wait_generator,
+            RetriableAPIError,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+    def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
+        """The SDK's stream log; its "unhandled error" line at debug level (the tap logs the error)."""
+        if message.startswith("An unhandled error occurred"):
+            level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
+
+    def backoff_handler(self, details: dict[str, Any]) -> None:
+        """One WARNING line per retry: which try failed, why, and the wait."""
+        self.logger.warning(
+            "Try %d of %d failed, trying again in %.1f s: %s",
+            details["tries"],
+            self.max_tries,
+            details["wait"],
+            details.get("exception"),
+        )
 
     def backoff_wait_generator(self) -> Generator[float, Any, None]:
         """Honour Retry-After (or the 429 body's wait); otherwise 1, 2, 4 ... 60 seconds."""
@@ -292,16 +349,11 @@ class TransactionsStream(RESTStream):
             exception = yield retry_delay(retry_after, body, attempt)
 
     def backoff_max_tries(self) -> int:
-        """Attempts per request before the run fails."""
-        return 8
+        """Attempts per request before the run fails (``retry.max_tries``)."""
+        return self.max_tries
 
 
 def _label(context: dict) -> str:
     """``fashion.example/GB``, ``own account``: a partition for logs and messages."""
     domain = context.get("domain") or "own account"
     return f"{domain}/{context['country']}" if context.get("country") else domain
-
-
-def _excerpt(response: requests.Response, limit: int = 300) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text if len(text) <= limit else text[:limit] + "..."

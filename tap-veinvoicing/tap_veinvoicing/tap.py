@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from singer_sdk import Stream, Tap
@@ -9,6 +10,7 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_veinvoicing.errors import mask, report
 from tap_veinvoicing.settings import BASE_PATHS, MAX_LOOKBACK_DAYS, MAX_WINDOW_DAYS, config_errors
 from tap_veinvoicing.streams import TransactionsStream
 
@@ -112,10 +114,23 @@ class TapVeInvoicing(Tap):
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except ConfigValidationError as exc:  # a JSON Schema error quotes the value, a secret's too
+            errors = [mask(error, self.config.get("subscription_key")) for error in exc.errors]
+            raise ConfigValidationError(str(exc), errors=errors) from None
         errors = config_errors(self.config)
         if errors:
             raise ConfigValidationError("Config validation failed", errors=errors)
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
+        """Run the tap; an error ends it with one line (its traceback at log level debug)."""
+        try:
+            super().invoke(**kwargs)
+        except Exception as exc:
+            report(cls.logger, exc)
+            sys.exit(1)
 
     def discover_streams(self) -> list[Stream]:
         """The ``transactions`` stream."""

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from target_reconciled import spool
+
 logger = logging.getLogger("target-reconciled")
 TAIL = 20
 """How many of the downstream's last stderr lines an error shows."""
@@ -60,7 +62,9 @@ class Downstream:
         self._config: str | None = None
         argv = list(command)
         if config:
-            fd, self._config = tempfile.mkstemp(prefix="forward-config-", suffix=".json")  # mode 0600
+            fd, self._config = tempfile.mkstemp(
+                prefix=f"{spool.prefix()}forward-config-", suffix=".json"
+            )  # mode 0600
             with os.fdopen(fd, "w") as file:
                 json.dump(config, file)
             argv += ["--config", self._config]

@@ -20,6 +20,8 @@ from target_reconciled.destinations.sql import SQLDestination
 from target_reconciled.errors import WithoutSDKErrorLines, report
 from target_reconciled.reader import LineReader, locate
 from target_reconciled.sink import ReconciledSink
+from target_reconciled.spool import prefix as spool_prefix
+from target_reconciled.spool import remove_orphans
 from target_reconciled.writer import Writer
 
 if t.TYPE_CHECKING:
@@ -131,7 +133,9 @@ class TargetReconciled(Target):
         self._states: deque[tuple[int, dict]] = deque()
         """STATE messages not emitted yet, with their input line, oldest first."""
         self.writer = Writer()
-        self._spool = tempfile.TemporaryDirectory(prefix="target-reconciled-")
+        if removed := remove_orphans():
+            self.logger.info("removed %d temporary file(s) left by killed runs", removed)
+        self._spool = tempfile.TemporaryDirectory(prefix=spool_prefix())
         self.spool = self._spool.name
         """Where sinks write their batch files (see ``batchfile``)."""
         self.destination = self._open_destination()

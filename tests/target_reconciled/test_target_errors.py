@@ -266,3 +266,19 @@ def _config(tmp_path: Path, config: dict) -> Path:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     return path
+
+
+def test_temporary_files_of_killed_runs_are_removed_and_those_of_live_runs_kept(tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    gone = temp / "target-reconciled-999999999-abc"  # beyond any pid: its run is gone
+    gone.mkdir()
+    (gone / "batch-1.json").write_text("{}")
+    config_left = temp / "target-reconciled-999999998-forward-config-x.json"
+    config_left.write_text('{"password": "secret"}')
+    alive = temp / f"target-reconciled-{os.getpid()}-abc"
+    alive.mkdir()
+    result = run_cli({"duckdb_path": str(tmp_path / "db.duckdb")}, GOOD, tmp_path, env={"TMPDIR": str(temp)})
+    assert result.code == 0, result.stderr
+    assert "removed 2 temporary file(s) left by killed runs" in result.stderr
+    assert sorted(path.name for path in temp.iterdir()) == [alive.name]

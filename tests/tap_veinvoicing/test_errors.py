@@ -1,0 +1,169 @@
+"""Errors a user can act on: one ERROR line naming the setting, the host and what to do; no secret."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from urllib3.exceptions import MaxRetryError
+
+from tap_veinvoicing.errors import connection_error, describe_body
+from tap_veinvoicing.retry import TRIES_VARIABLE, max_tries
+from tests.tap_invoca.error_harness import (
+    SECRET,
+    Endpoints,
+    Runs,
+    assert_one_line_error,
+    html,
+    run_levels,
+    where,
+)
+from tests.tap_veinvoicing.conftest import TAP
+
+INVALID_KEY = (
+    '{ "statusCode": 401, "message": "Access denied due to invalid subscription key. '
+    'Make sure to provide a valid key for an active subscription." }'
+)
+QUOTA = '{ "statusCode": 403, "message": "Out of call volume quota. Quota will be replenished in 00:30:02." }'
+API_CASES: dict[str, tuple[Callable[[Endpoints], str], tuple[str, ...]]] = {
+    "refused": (
+        Endpoints.refused,
+        ("api_url", "{where}", "connection refused", "Check api_url and that the API is reachable"),
+    ),
+    "unresolvable": (
+        lambda _: "https://no-such-host.invalid",
+        ("api_url", "no-such-host.invalid", "the name no-such-host.invalid does not resolve"),
+    ),
+    "plain HTTP on https": (
+        lambda e: e.answering(200, '{"transactions": []}', "application/json", scheme="https"),
+        ("api_url", "{where}", "TLS handshake", "failed", "Check api_url"),
+    ),
+    "self-signed": (
+        Endpoints.self_signed,
+        ("api_url", "{where}", "TLS certificate", "failed verification", "Check api_url"),
+    ),
+    "HTML 200": (
+        lambda e: e.answering(200, html("Sign in")),
+        (
+            "200 OK from {where}/InvoicingApiSandbox/",
+            "an HTML page that is not JSON",
+            "<title>Sign in",
+            "check api_url",
+        ),
+    ),
+    "HTML 503": (
+        lambda e: e.answering(503, html("503 Service Unavailable")),
+        (
+            "503 Service Unavailable from {where}/",
+            "an HTML page that is not JSON",
+            "'<html>",
+            "check api_url",
+        ),
+    ),
+    "HTML 404": (
+        lambda e: e.answering(404, html("404 Not Found")),
+        ("404 Not Found from {where}/", "an HTML page that is not JSON", "'<html>", "check api_url"),
+    ),
+    "401": (
+        lambda e: e.answering(401, INVALID_KEY, "application/json"),
+        ("401 Unauthorized from {where}/", "check subscription_key"),
+    ),
+    "403": (
+        lambda e: e.answering(403, QUOTA, "application/json"),
+        ("403 Forbidden from {where}/", "quota", "subscription_key"),
+    ),
+}
+CONFIG_CASES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
+    "missing": ({"subscription_key": None}, ("'subscription_key' is a required property",)),
+    "not a string": (
+        {"subscription_key": [SECRET]},
+        ("*** is not of type 'string' in config['subscription_key']",),
+    ),
+    "query": (
+        {"api_url": "https://api.veinteractive.com/?key=" + SECRET},
+        ("api_url must be the gateway's base URL",),
+    ),
+}
+
+
+def config(**overrides: Any) -> dict[str, Any]:
+    """A config with the planted secret, one day to read; an override of None leaves that setting out."""
+    settings = {
+        "api_url": "https://api.veinteractive.com",
+        "subscription_key": SECRET,
+        "start_date": "2024-06-01T00:00:00Z",
+        "end_date": "2024-06-02T00:00:00Z",
+        "requests_per_minute": 100000,
+        **overrides,
+    }
+    return {name: value for name, value in settings.items() if value is not None}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """Every case: its api_url and its two runs (every run at once)."""
+    tmp_path = tmp_path_factory.mktemp("errors")
+    with Endpoints(tmp_path) as endpoints:
+        configs = {name: config(api_url=endpoint(endpoints)) for name, (endpoint, _) in API_CASES.items()}
+        configs |= {name: config(**settings) for name, (settings, _) in CONFIG_CASES.items()}
+        outcomes = run_levels(TAP, tmp_path, configs, {TRIES_VARIABLE: "2"})
+    return {name: (configs[name]["api_url"], *outcomes[name]) for name in configs}
+
+
+@pytest.mark.parametrize("case", API_CASES)
+def test_a_failing_api_is_one_line(runs: Runs, case: str) -> None:
+    url, default, debug = runs[case]
+    assert_one_line_error(default, debug, *(word.format(where=where(url)) for word in API_CASES[case][1]))
+
+
+def test_a_port_nobody_answers_fails_after_the_retries(runs: Runs) -> None:
+    _, default, _ = runs["refused"]
+    assert "Try 1 of 2 failed" in default.stderr
+    assert "Try 2 " not in default.stderr
+    assert default.seconds < 30
+
+
+@pytest.mark.parametrize("case", CONFIG_CASES)
+def test_invalid_config_is_one_line(runs: Runs, case: str) -> None:
+    _, default, debug = runs[case]
+    assert_one_line_error(default, debug, "Config validation failed", *CONFIG_CASES[case][1])
+
+
+@pytest.mark.parametrize(
+    ("cause", "kind", "words"),
+    [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), FatalAPIError, "does not resolve"),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure"), RetriableAPIError, "does not resolve"),
+        (ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"), FatalAPIError, "TLS handshake"),
+        (ssl.SSLEOFError(8, "EOF occurred in violation of protocol"), RetriableAPIError, "TLS handshake"),
+        (ConnectionResetError(104, "Connection reset by peer"), RetriableAPIError, "(ConnectionResetError)"),
+    ],
+)
+def test_network_errors_name_the_host_only(cause: OSError, kind: type, words: str) -> None:
+    exc = requests.ConnectionError(MaxRetryError(None, "/GetTransactions?q=" + SECRET, reason=cause))
+    error = connection_error(exc, f"https://user:{SECRET}@api.example:8443")
+    assert type(error) is kind
+    assert words in str(error)
+    assert "api.example:8443 (api_url)" in str(error)
+    assert SECRET not in str(error)
+
+
+def test_a_body_is_shown_by_its_start_with_the_secret_masked() -> None:
+    page = f"<html><body>{'x' * 180}{SECRET}</body></html>".encode()
+    assert (
+        describe_body(page, SECRET) == f"an HTML page that is not JSON: '<html><body>{'x' * 180}***</bod...'"
+    )
+    assert describe_body(b'{"message": "no"}', SECRET) == 'body \'{"message": "no"}\''
+    assert describe_body(b"  ", SECRET) == "an empty body"
+
+
+def test_max_tries_comes_from_the_environment() -> None:
+    assert max_tries({}) == 8
+    assert max_tries({TRIES_VARIABLE: " 3 "}) == 3
+    with pytest.raises(ValueError, match=TRIES_VARIABLE):
+        max_tries({TRIES_VARIABLE: "0"})
