@@ -50,7 +50,8 @@ VALUES: list[Any] = [
 TYPES: list[Any] = ["integer", "string", "boolean", "number", ["null", "string"], "object", "array", "null"]
 BYTES = [0xFF, 0xC3, 0x00, 0x22, 0x7B, 0x7D, 0x2C, 0x3A, 0x5C, 0x0A, 0x20, 0x31]
 _LINE = re.compile(r"\bline (\d+)\b")
-_STREAM = re.compile(rb'"stream"\s*:\s*"')
+_STREAM = re.compile(rb'"stream"\s*:\s*"(?:[^"\\]|\\.)+"')
+"""A line that names its stream (a name cut short by the end of the line names none)."""
 _READER = duckdb.connect()
 _READER.execute("SET TimeZone = 'UTC'")
 
