@@ -25,6 +25,16 @@ def hour_ago() -> dt.datetime:
     return (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
 
 
+def copy_project(root: Path) -> None:
+    """Copy the Meltano project and the plugins' sources into ``root``."""
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=IGNORED)
+        else:
+            shutil.copy2(source, root / name)
+
+
 class Project:
     """The project copy, and ``meltano`` run in it with extra environment variables."""
 
@@ -58,12 +68,7 @@ class Project:
 def installed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project copied and ``meltano install``-ed once for the session."""
     root = tmp_path_factory.mktemp("project")
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=IGNORED)
-        else:
-            shutil.copy2(source, root / name)
+    copy_project(root)
     Project(root).meltano("install")
     return root
 

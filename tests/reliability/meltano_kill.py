@@ -48,7 +48,7 @@ from sandbox.clock import VirtualClock
 from sandbox.invoca import InvocaEmulator
 from sandbox.server import Emulator, EmulatorServer
 from sandbox.ve import VeEmulator
-from tests.e2e.conftest import COPIED, IGNORED, MELTANO, ROOT, Project, hour_ago
+from tests.e2e.conftest import MELTANO, Project, copy_project, hour_ago
 from tests.e2e.test_meltano_run import INVOCA_STATE, PIPELINES, VE_STATE, assert_tables_match_truth, point_at
 from tests.reliability.figures import PLANTED, Figures
 
@@ -81,12 +81,7 @@ def installed(copy: int = 0) -> Path:
         for kind in ("extractors", "loaders"):
             (root / ".meltano" / kind).symlink_to(installed() / ".meltano" / kind)
         return root
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=IGNORED)
-        else:
-            shutil.copy2(source, root / name)
+    copy_project(root)
     config = yaml.safe_load((root / "meltano.yml").read_text())
     loader = next(p for p in config["plugins"]["loaders"] if p["name"] == "target-reconciled")
     loader.setdefault("config", {})["batch_size_rows"] = BATCH_ROWS

@@ -21,22 +21,13 @@ from typing import Any
 from tests.conftest import POSTGRES_URL
 from tests.reliability.figures import PLANTED, Figures
 from tests.target_reconciled import invoca_input
-from tests.target_reconciled.harness import TARGET, Dest
+from tests.target_reconciled.harness import TARGET, VE_SCHEMA, Dest
 
 RECORDS = 3000
 STATE_EVERY = 100
 BATCH_ROWS = 170
 """Not a multiple of the STATE interval: batches commit records past the last STATE, sent again on resume."""
 LEVELS = ("info", "debug", "warning")
-VE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "transactionId": {"type": "integer"},
-        "status": {"type": ["string", "null"]},
-        "commission": {"type": ["number", "null"]},
-        "modifiedDate": {"type": ["string", "null"], "format": "date-time"},
-    },
-}
 STATUSES = ("Pending", "Approved", "Invoiced", "Paid", "Cancelled")
 
 
