@@ -31,8 +31,6 @@ class Figures:
     identical: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     secrets: int = 0
-    planted: bool = True
-    """Whether the runs were given the planted secrets (otherwise secret hits are not counted)."""
     problems: list[str] = field(default_factory=list)
 
     def add(
@@ -62,8 +60,7 @@ def table(all_figures: list[Figures]) -> str:
     rows = [("scenario", "trials", "identical", "secret hits", "outcomes")]
     for f in all_figures:
         outcomes = ", ".join(f"{name} {count}" for name, count in sorted(f.outcomes.items()))
-        secrets = str(f.secrets) if f.planted else "n/a"
-        rows.append((f.scenario, str(f.trials), str(f.identical), secrets, outcomes))
+        rows.append((f.scenario, str(f.trials), str(f.identical), str(f.secrets), outcomes))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for n, row in enumerate(rows):

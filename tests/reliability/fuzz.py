@@ -25,13 +25,17 @@ import duckdb
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from tests.reliability.figures import Figures
+from tests.reliability.figures import PLANTED, Figures
 from tests.reliability.forkrun import ForkRunner
 from tests.target_reconciled.harness import Dest
 from tests.target_reconciled.test_destination_properties import expected_rows, loaded_rows, normalised
 from tests.target_reconciled.test_engine_properties import CORRECTIONS, SCHEMA, records, with_replays
 
-CONFIG = {"streams": {"s": {"corrects": "corrects"}}}
+CONFIG = {
+    "streams": {"s": {"corrects": "corrects"}},
+    "postgres_url": f"postgresql://postgres:{PLANTED['postgres password']}@127.0.0.1:5432/test",
+}
+"""Beside the DuckDB destination: rules, and a secret the target must never show (unused here)."""
 VALUES: list[Any] = [
     None,
     True,
@@ -206,6 +210,8 @@ class Fuzz:
 
     def __init__(self, runner: ForkRunner, work: Path, figures: Figures) -> None:
         self.runner, self.work, self.figures, self.count = runner, work, figures, 0
+        self.outputs: list[bytes] = []
+        """Every stdout and stderr of the current check's runs."""
 
     def load(self, lines: list[bytes], batch_rows: int) -> tuple[int, list[Any], str, Dest]:
         self.count += 1
@@ -215,10 +221,12 @@ class Fuzz:
         config = root / "config.json"
         config.write_text(json.dumps({**dest.config(batch_size_rows=batch_rows), **CONFIG}))
         code, out, err = self.runner.run(config, b"\n".join(lines) + b"\n", root, {"LOGLEVEL": "info"})
+        self.outputs += [out, err]
         states = [json.loads(line) for line in out.splitlines() if line.strip()]
         return code, states, err.decode(errors="replace"), dest
 
     def check(self, lines: list[bytes], first: int, what: str, schema_changed: bool, batch_rows: int) -> None:
+        self.outputs = []
         code, states, stderr, dest = self.load(lines, batch_rows)
         messages = _parsed(lines)
         input_states = [m["value"] for m in messages if m and m.get("type") == "STATE" and "value" in m]
@@ -234,14 +242,19 @@ class Fuzz:
                 and (not input_states or states[-1:] == input_states[-1:])
             )
             self.figures.add(
-                "accepted", identical=right, outputs=(), problem=f"{what}: accepted, tables or STATE wrong"
+                "accepted",
+                identical=right,
+                outputs=tuple(self.outputs),
+                problem=f"{what}: accepted, tables or STATE wrong",
             )
             return
         errors = [line for line in stderr.splitlines() if "| ERROR" in line]
         named = _LINE.search(errors[0]) if len(errors) == 1 else None
         if code != 1 or named is None or "Traceback" in stderr or int(named.group(1)) < first:
             problem = f"{what}: exit {code}, unclear error: {errors or stderr[-800:]}"
-            self.figures.add("refused unclearly", identical=False, outputs=(), problem=problem)
+            self.figures.add(
+                "refused unclearly", identical=False, outputs=tuple(self.outputs), problem=problem
+            )
             return
         bad = int(named.group(1))
         has_stream = bad <= len(lines) and _STREAM.search(lines[bad - 1]) is not None
@@ -254,12 +267,14 @@ class Fuzz:
             and any(_reference(messages, end) == current for end in range(covered, bad))
         )
         problem = f"{what}: refused at line {bad} but stream, STATE or tables wrong: {errors[0][60:]}"
-        self.figures.add("refused, one clear line", identical=right, outputs=(), problem=problem)
+        self.figures.add(
+            "refused, one clear line", identical=right, outputs=tuple(self.outputs), problem=problem
+        )
 
 
 def run(trials: int, seed_value: int) -> list[Figures]:
     """``trials`` fuzzed inputs (one Figures row, outcome classes as its outcomes)."""
-    figures = Figures("fuzzed Singer input", planted=False)
+    figures = Figures("fuzzed Singer input")
     with tempfile.TemporaryDirectory() as tmp, ForkRunner() as runner:
         fuzz = Fuzz(runner, Path(tmp), figures)
 
