@@ -99,3 +99,19 @@ def test_a_resumed_run_that_resends_stored_records_ends_with_a_clean_runs_tables
     resumed = run_cli(config, [lines[0], *lines[at + 1 :]], tmp_path)
     assert resumed.code == 0
     assert dest.contents() == clean.contents()
+
+
+def test_state_values_are_emitted_as_read_decimals_and_falsy_values_included(tmp_path: Path) -> None:
+    """A number with a fraction used to crash the SDK's ``json.dumps``; a falsy last STATE was dropped."""
+    dest = Dest("duckdb", tmp_path)
+    lines = [
+        schema("s", {"type": "object", "properties": {"id": {"type": "string"}}}, ["id"]),
+        record("s", {"id": "A"}),
+        '{"type": "STATE", "value": {"watermark": 1.50, "big": 12345678901234567890.123}}',
+        record("s", {"id": "B"}),
+        state([]),
+    ]
+    one_per_batch = run_cli(dest.config(batch_size_rows=1), lines, tmp_path)
+    assert one_per_batch.code == 0, one_per_batch.stderr
+    assert one_per_batch.states == [{"watermark": 1.50, "big": 12345678901234567890.123}, []]
+    assert run_cli(dest.config(), lines, tmp_path).states == [[]]

@@ -282,3 +282,20 @@ def test_temporary_files_of_killed_runs_are_removed_and_those_of_live_runs_kept(
     assert result.code == 0, result.stderr
     assert "removed 2 temporary file(s) left by killed runs" in result.stderr
     assert sorted(path.name for path in temp.iterdir()) == [alive.name]
+
+
+@pytest.mark.parametrize("key_properties", [True, ["id", "id"], ["nope"]])
+def test_a_schema_whose_key_cannot_be_used_is_one_error_line(tmp_path: Path, key_properties: object) -> None:
+    lines = [
+        json.dumps(
+            {"type": "SCHEMA", "stream": "s", "schema": NULLABLE_KEY, "key_properties": key_properties}
+        ),
+        record("s", {"id": "A", "n": 1}),
+    ]
+    result = run_cli({"duckdb_path": str(tmp_path / "db.duckdb")}, lines, tmp_path)
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert result.code == 1
+    assert len(errors) == 1, result.stderr  # not also the SDK's "Error initializing target sink"
+    assert "line 1 (stream 's')" in errors[0]
+    assert "key_properties of its SCHEMA message" in errors[0]
+    assert "Traceback" not in result.stderr
