@@ -319,6 +319,7 @@ class TransactionsStream(RESTStream):
             RetriableAPIError,
             max_tries=self.backoff_max_tries,
             on_backoff=self.backoff_handler,
+            on_giveup=self.giveup_handler,
             jitter=self.backoff_jitter,
             logger=None,
         )(func)
@@ -328,6 +329,12 @@ class TransactionsStream(RESTStream):
         if message.startswith("An unhandled error occurred"):
             level = logging.DEBUG
         super().log(message, *args, level=level, **kwargs)
+
+    def giveup_handler(self, details: dict[str, Any]) -> None:
+        """After the last try, the error says how many were made."""
+        exc = details.get("exception")
+        if details["tries"] > 1 and exc is not None and exc.args and isinstance(exc.args[0], str):
+            exc.args = (f"After {details['tries']} tries: {exc.args[0]}", *exc.args[1:])
 
     def backoff_handler(self, details: dict[str, Any]) -> None:
         """One WARNING line per retry: which try failed, why, and the wait."""

@@ -124,6 +124,7 @@ def test_a_failing_api_is_one_line(runs: Runs, case: str) -> None:
 def test_a_port_nobody_answers_fails_after_the_retries(runs: Runs) -> None:
     _, default, _ = runs["refused"]
     assert "Try 1 of 2 failed" in default.stderr
+    assert "After 2 tries: Cannot connect to" in default.errors[0]
     assert "Try 2 " not in default.stderr
     assert default.seconds < 30
 
