@@ -88,7 +88,7 @@ def test_meltano_yml_settings_are_valid_hub_settings():
     path = HUB_SCHEMAS / "common" / "base_setting.schema.json"
     schema = json.loads(path.read_text())
     validator = Draft7Validator(schema)
-    plugins = [p for kind in ("extractors", "loaders") for p in project["plugins"][kind]]
+    plugins = [p for kind in ("extractors", "loaders", "utilities") for p in project["plugins"][kind]]
     assert {p["name"] for p in plugins} >= set(PLUGINS)
     for plugin in plugins:
         if "inherit_from" in plugin:  # settings and pip_url come from the plugin it inherits from
