@@ -69,6 +69,10 @@ class Emulator(abc.ABC):
     def served(self) -> list[dict[str, Any]]:
         """Every row served so far, in the order served."""
 
+    def extra_admin_routes(self) -> list[web.RouteDef]:
+        """Admin routes of this emulator only (under ``ADMIN_PREFIX``: never faulted or rate limited)."""
+        return []
+
     supported_faults: ClassVar[frozenset[FaultKind]] = frozenset(FaultKind) - {FaultKind.QUOTA}
 
     # -- shared machinery ------------------------------------------------------
@@ -149,6 +153,7 @@ class Emulator(abc.ABC):
             web.get(f"{ADMIN_PREFIX}/requests", self._admin_requests),
             web.get(f"{ADMIN_PREFIX}/faults", self._admin_get_faults),
             web.put(f"{ADMIN_PREFIX}/faults", self._admin_put_faults),
+            *self.extra_admin_routes(),
         ]
 
     async def _admin_health(self, _: web.Request) -> web.Response:

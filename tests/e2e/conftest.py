@@ -16,8 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = Path(sys.executable).parent / "meltano"
-COPIED = ["meltano.yml", "tap-invoca", "tap-veinvoicing", "target-reconciled"]
-IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "dist")
+COPIED = ["meltano.yml", "tap-invoca", "tap-veinvoicing", "target-reconciled", "transform"]
+IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "dist", "target", "logs")
 
 
 def hour_ago() -> dt.datetime:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from sandbox.clock import VirtualClock
 from sandbox.faults import FaultKind, FaultPlan, FaultRule
+from sandbox.invoca.calls import complete_calls
 from sandbox.invoca.columns import CUSTOM_DATA, DEFAULT_COLUMNS, VIEWS
 from sandbox.invoca.data import DataSet
 from sandbox.invoca.errors import ApiError, classed, invalid_version, unauthorized
@@ -97,11 +98,15 @@ class InvocaEmulator(Emulator):
 
     # -- routes ----------------------------------------------------------------
     def api_routes(self) -> list[web.RouteDef]:
-        """The Transactions API plus this emulator's own admin routes."""
+        """The Transactions API."""
+        return [web.get("/api/{version}/{scope}/transactions/{resource}", self._transactions)]
+
+    def extra_admin_routes(self) -> list[web.RouteDef]:
+        """Accounts and tokens, on-demand corrections, and the complete-call truth."""
         return [
-            web.get("/api/{version}/{scope}/transactions/{resource}", self._transactions),
             web.get(f"{ADMIN_PREFIX}/accounts", self._accounts_route),
             web.post(f"{ADMIN_PREFIX}/corrections", self._correction_route),
+            web.get(f"{ADMIN_PREFIX}/calls", self._calls_route),
         ]
 
     async def _transactions(self, request: web.Request) -> web.StreamResponse:
@@ -164,6 +169,9 @@ class InvocaEmulator(Emulator):
 
     async def _accounts_route(self, _: web.Request) -> web.Response:
         return json_response(self.accounts())
+
+    async def _calls_route(self, _: web.Request) -> web.Response:
+        return json_response(self.complete_calls())
 
     async def _correction_route(self, request: web.Request) -> web.Response:
         try:
@@ -236,6 +244,11 @@ class InvocaEmulator(Emulator):
             return [
                 {**self._full_row(root.latest), "root_transaction_id": root.tid} for root in self.data.roots
             ]
+
+    def complete_calls(self) -> list[dict[str, Any]]:
+        """Per ``complete_call_id``: the call's truth (see ``sandbox.invoca.calls``)."""
+        with self.lock:
+            return complete_calls(self.data)
 
     def served(self) -> list[dict[str, Any]]:
         """Every row served so far, as served, in order (empty when ``record_served`` is off)."""

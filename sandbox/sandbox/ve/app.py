@@ -26,7 +26,7 @@ from aiohttp import web
 
 from sandbox.clock import VirtualClock
 from sandbox.faults import FaultKind, FaultPlan, FaultRule
-from sandbox.server import Emulator
+from sandbox.server import ADMIN_PREFIX, Emulator, json_response
 from sandbox.ve import backend, gateway
 from sandbox.ve.config import SANDBOX_BASE, VeConfig
 from sandbox.ve.data import Event, Ledger, Transaction
@@ -110,6 +110,18 @@ class VeEmulator(Emulator):
     def api_routes(self) -> list[web.RouteDef]:
         """One catch-all route: the gateway matches operations itself (case-insensitively)."""
         return [web.route("*", "/{tail:.*}", self._gateway)]
+
+    def extra_admin_routes(self) -> list[web.RouteDef]:
+        """``GET /_sandbox/statuses[?seen_at=ISO&seen_at=...]``: each transaction's status sequence."""
+        return [web.get(f"{ADMIN_PREFIX}/statuses", self._statuses_route)]
+
+    async def _statuses_route(self, request: web.Request) -> web.Response:
+        texts = request.query.getall("seen_at", [])
+        try:
+            seen_at = [_instant(text) for text in texts] if texts else None
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, status=400)
+        return json_response(self.status_sequences(seen_at))
 
     async def _gateway(self, request: web.Request) -> web.Response:
         base, _, operation = request.path.rpartition("/")
@@ -236,10 +248,65 @@ class VeEmulator(Emulator):
                 _located(plain(self.wire.row(tx, tx.state_at(now))), tx) for tx in self.ledger.transactions
             ]
 
+    def status_sequences(self, seen_at: list[dt.datetime] | None = None) -> list[dict[str, Any]]:
+        """Per transaction created by now (every market, by id): the statuses it has shown.
+
+        Without ``seen_at``: every event of its schedule due by now. With it: the event in
+        force at each of those instants that lies between its creation and now, in instant
+        order, repeats dropped: what a client reading the API at exactly those instants saw.
+        Each status is rendered as ``truth()`` renders the row: ``transactionStatus``,
+        ``modifiedDate`` and ``subInvoiceId``.
+        """
+        if seen_at is not None and any(instant.tzinfo is None for instant in seen_at):
+            raise ValueError("seen_at instants need a time zone")
+        with self.lock:
+            now = self.clock.now()
+            instants = sorted(seen_at) if seen_at is not None else None
+            return [
+                {
+                    "transactionId": tx.transaction_id,
+                    "statuses": [self._status(event) for event in _sequence(tx, now, instants)],
+                }
+                for tx in self.ledger.transactions
+                if tx.created <= now
+            ]
+
+    def _status(self, event: Event) -> dict[str, Any]:
+        return {
+            "transactionStatus": self.wire.transaction_status(event.status),
+            "modifiedDate": self.wire.date(event.at),
+            "subInvoiceId": self.wire.sub_invoice(event.sub_invoice_id),
+        }
+
     def served(self) -> list[dict[str, Any]]:
         """Every row served so far, in order, with the ``domain`` and ``country`` it was read from."""
         with self.lock:
             return [dict(row) for row in self._served_rows]
+
+
+def _sequence(tx: Transaction, now: dt.datetime, instants: list[dt.datetime] | None) -> list[Event]:
+    """The events ``tx`` has shown by ``now``: all of them, or those in force at ``instants``."""
+    if instants is None:
+        return [event for event in tx.events if event.at <= now]
+    seen: list[Event] = []
+    for instant in instants:
+        if tx.created <= instant <= now:
+            event = tx.state_at(instant)
+            if not seen or seen[-1] is not event:
+                seen.append(event)
+    return seen
+
+
+def _instant(text: str) -> dt.datetime:
+    """An ISO 8601 instant with its zone (``Z`` or an offset), for ``seen_at``."""
+    error = ValueError(f"seen_at {text!r} is not an ISO 8601 instant with a time zone (Z or ±HH:MM)")
+    try:
+        instant = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise error from None
+    if instant.tzinfo is None:
+        raise error
+    return instant
 
 
 def _located(row: dict[str, Any], tx: Transaction) -> dict[str, Any]:
