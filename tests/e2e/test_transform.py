@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -45,6 +46,8 @@ CALL_COLUMNS = {
     "signals": "signals",
     "signal_values": "signal_values",
 }
+DOMAINS = ["fashion.example", "travel.example", "electronics.example"]
+"""The Ve emulator's merchants, as the demo environment lists them."""
 MONEY = {c for c in CALL_COLUMNS if c.endswith("_localized")}
 TIMES = {"start_at", "first_transaction_at", "last_transaction_at"}
 
@@ -93,7 +96,7 @@ def assert_statuses_match_truth(fetch: Fetch, ve: VeEmulator, seen_at: list[dt.d
         assert row["step"] == len(steps) + 1
         steps.append((row["status"], _instant(row["valid_from"]), row["sub_invoice_id"]))
         assert row["is_current"] == (row["valid_to"] is None)
-    for row, following in zip(rows, rows[1:], strict=False):
+    for row, following in itertools.pairwise(rows):
         if row["transaction_id"] == following["transaction_id"]:
             assert _instant(row["valid_to"]) == _instant(following["valid_from"])
     expected = {
@@ -136,7 +139,9 @@ def change_both_apis(invoca: InvocaEmulator, ve: VeEmulator) -> None:
     ve.advance(dt.timedelta(days=1))
 
 
-def run_twice(project: Project, environment: str, dbt: str) -> tuple[InvocaEmulator, VeEmulator, list[dt.datetime]]:
+def run_twice(
+    project: Project, environment: str, dbt: str
+) -> tuple[InvocaEmulator, VeEmulator, list[dt.datetime]]:
     """Both pipelines and ``dbt:run`` in one ``meltano run``, twice, the APIs changing in between."""
     invoca, ve = emulators()
     seen_at = []
@@ -181,7 +186,7 @@ def test_models_on_postgres_equal_the_emulators_truth(project: Project, postgres
             "TAP_INVOCA_AUTH_TOKEN": "sandbox-invoca-token",
             "TAP_INVOCA_ACCOUNT_ID": "33",
             "TAP_VEINVOICING_SUBSCRIPTION_KEY": "production-ve-key",
-            "TAP_VEINVOICING_DOMAINS": json.dumps(["", "fashion.example", "travel.example", "electronics.example"]),
+            "TAP_VEINVOICING_DOMAINS": json.dumps(["", *DOMAINS]),
             "TARGET_RECONCILED_POSTGRES_URL": postgres_url,
             "DBT_POSTGRES_DBNAME": postgres_url.rsplit("/", 1)[1],
         }
