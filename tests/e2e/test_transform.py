@@ -77,7 +77,7 @@ def assert_calls_match_truth(fetch: Fetch, invoca: InvocaEmulator) -> list[dict[
     rows = fetch(f"select {', '.join(CALL_COLUMNS)} from analytics.invoca_calls order by complete_call_id")
     truth = invoca.complete_calls()
     expected = [_call({column: call[key] for column, key in CALL_COLUMNS.items()}) for call in truth]
-    actual = [_call(row) for row in rows]
+    actual = [_call({column: row[column] for column in CALL_COLUMNS}) for row in rows]
     assert len(actual) == len(expected)
     mismatched = [(a, e) for a, e in zip(actual, expected, strict=True) if a != e]
     assert not mismatched, f"{len(mismatched)} calls differ, first: {mismatched[0]}"
