@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import forward_target, invoca_tap, invoca_target, postgres_target
+from bench import dbt_calls, forward_target, invoca_tap, invoca_target, postgres_target
 from bench.measure import Comparison, RunError, format_table
 
 BENCHMARKS: dict[str, Callable[[int], Comparison]] = {
@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, Callable[[int], Comparison]] = {
     invoca_target.NAME: invoca_target.run,
     postgres_target.NAME: postgres_target.run,
     forward_target.NAME: forward_target.run,
+    dbt_calls.NAME: dbt_calls.run,
 }
 """Benchmark name -> function running it that many times against its peer."""
 

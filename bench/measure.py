@@ -7,8 +7,9 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 
@@ -29,6 +30,8 @@ def run_measured(
     cmd: Sequence[str],
     stdout: int | IO[bytes] = subprocess.DEVNULL,
     stdin: int | IO[bytes] = subprocess.DEVNULL,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> Sample:
     """Run ``cmd`` to completion; wall time, and the child's own CPU time and peak RSS (``wait4``).
 
@@ -36,7 +39,7 @@ def run_measured(
     """
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=stderr)
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
