@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := sandbox tap-invoca tap-veinvoicing target-reconciled
+PLUGINS := tap-invoca tap-veinvoicing target-reconciled
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint postgres demo bench soak
+.PHONY: install test lint postgres demo bench soak dist
 
 install: $(STAMP)
 
@@ -34,3 +35,9 @@ bench: install postgres
 
 soak: install postgres
 	$(BIN)/python -m tests.reliability.soak
+
+# An sdist and a wheel of each plugin into dist/, checked as PyPI will (twine check --strict).
+dist: install
+	rm -rf dist
+	$(foreach p,$(PLUGINS),$(BIN)/python -m build --installer uv --outdir dist $(p) &&) true
+	$(BIN)/twine check --strict dist/*
