@@ -1,10 +1,11 @@
-"""Each plugin's meltano-hub.yml: current, valid for Meltano Hub, and true to the plugin."""
+"""Each plugin's Hub definition (meltano-hub.yml, hub/): current, valid for Hub, true to the plugin."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,6 @@ def test_true_to_the_plugin(name: str):
     required = set(info["settings"].get("required", []))
     if required:
         assert [set(group) for group in hub["settings_group_validation"]] == [required]
-    assert hub["pip_url"].startswith("git+https://")
-    assert hub["pip_url"].endswith(f"#subdirectory={name}")
 
 
 def test_meltano_yml_settings_are_valid_hub_settings():
@@ -98,3 +97,27 @@ def test_meltano_yml_settings_are_valid_hub_settings():
         for setting in plugin["settings"]:
             assert [e.message for e in validator.iter_errors(setting)] == [], (plugin["name"], setting)
             assert {"label", "kind", "description"} <= set(setting), (plugin["name"], setting["name"])
+
+
+@pytest.mark.parametrize(("name", "kind"), PLUGINS.items())
+def test_in_meltano_hubs_repository_layout(name: str, kind: str):
+    """hub/ holds the definition and logo where Meltano Hub's repository keeps them."""
+    hub = ROOT / "hub" / "_data" / "meltano" / kind / name / "reconciled-data.yml"
+    entry = yaml.safe_load(hub.read_text())
+    assert entry == definition(name)
+    assert [e.message for e in hub_validator(kind).iter_errors(entry)] == []
+    logo = ROOT / "hub" / "static" / entry["logo_url"].lstrip("/")
+    assert logo.read_text().startswith("<svg ")
+    package = tomllib.loads((ROOT / name / "pyproject.toml").read_text())["project"]["name"]
+    assert entry["pip_url"] == package  # installed from PyPI
+
+
+def test_option_labels_as_users_write_them():
+    settings = {s["name"]: s for s in definition("target-reconciled")["settings"]}
+    assert "DuckDB" not in definition("target-reconciled")["label"]
+    assert [o["label"] for o in settings["destination"]["options"]] == [
+        "DuckDB",
+        "PostgreSQL",
+        "Singer target",
+    ]
+    assert [o["label"] for o in settings["forward_store"]["options"]] == ["DuckDB", "PostgreSQL"]
