@@ -7,7 +7,7 @@ PACKAGES := sandbox tap-invoca tap-veinvoicing target-reconciled
 PLUGINS := tap-invoca tap-veinvoicing target-reconciled
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint postgres demo bench soak dist
+.PHONY: install test lint postgres demo emulators bench soak dist
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test: install postgres lint
 
 demo: install
 	$(BIN)/python scripts/demo.py
+
+# Both emulators as the demo environment expects them (8401, 8402), until Ctrl-C.
+emulators: install
+	$(BIN)/python scripts/emulators.py
 
 bench: install postgres
 	$(BIN)/python -m bench

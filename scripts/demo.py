@@ -12,27 +12,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
+from emulators import EMULATORS, admin, emulators
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 OUTPUT = ROOT / "output"
 DATABASE = OUTPUT / "reconciled.duckdb"
-EMULATORS = {
-    "invoca": (8401, ["--size", "3000", "--days", "30"]),
-    "ve": (8402, ["--size", "800", "--days", "60", "--rate-limit", "600"]),
-}
 PIPELINE = ["tap-invoca", "target-reconciled", "tap-veinvoicing", "target-reconciled", "dbt-duckdb:run"]
 ADVANCE_SECONDS = 20 * 3600  # stays before the real clock, which the Ve tap reads up to
 
@@ -46,47 +37,6 @@ def meltano(*args: str) -> None:
     """Run the meltano CLI in the project, its output going straight to the terminal."""
     env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
     subprocess.run([str(BIN / "meltano"), *args], cwd=ROOT, env=env, check=True)
-
-
-def admin(port: int, path: str, method: str = "GET") -> Any:
-    """Call an emulator's ``/_sandbox`` route."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/_sandbox/{path}", method=method)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
-@contextlib.contextmanager
-def emulators() -> Iterator[None]:
-    """Both emulators as child processes, logging to output/; stopped on the way out."""
-    processes = []
-    try:
-        for api, (port, options) in EMULATORS.items():
-            log = (OUTPUT / f"emulator-{api}.log").open("w")
-            command = [sys.executable, "-m", "sandbox", api, "--port", str(port), *options]
-            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
-            wait_healthy(api, port, processes[-1])
-        yield
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-
-
-def wait_healthy(api: str, port: int, process: subprocess.Popen[bytes]) -> None:
-    """Return once the emulator answers; fail clearly if it died or the port is taken."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(
-                f"The {api} emulator exited; see output/emulator-{api}.log (is port {port} free?)"
-            )
-        with contextlib.suppress(OSError):
-            health = admin(port, "health")
-            print(f"    {api} emulator on 127.0.0.1:{port}, emulated time {health['now']}", flush=True)
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"The {api} emulator did not answer on port {port} within 60 s")
 
 
 def move_time_on() -> None:

@@ -121,9 +121,10 @@ def test_each_tap_into_target_jsonl(project: Project, tap: str) -> None:
     invoca, ve = emulators()
     with EmulatorServer(invoca) as invoca_server, EmulatorServer(ve) as ve_server:
         point_at(project, invoca_server, ve_server)
-        project.env["TARGET_JSONL_DESTINATION_PATH"] = str(project.root / "output" / tap)
         project.meltano("--environment=demo", "run", tap, "target-jsonl")
-    lines = (project.root / "output" / tap / "transactions.jsonl").read_text().splitlines()
+    folder = project.root / "output" / "jsonl" / tap.replace("-", "_")  # one folder per tap
+    assert [path.name for path in (project.root / "output" / "jsonl").iterdir()] == [folder.name]
+    lines = (folder / "transactions.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     if tap == "tap-invoca":
         assert [r["transaction_id"] for r in records] == [r["transaction_id"] for r in invoca.served()]
