@@ -12,10 +12,15 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(foreach p,$(PACKAGES),-e ./$(p)) -r requirements-dev.txt
-	touch $@
+	@echo "make install: creating $(VENV) with $(PYTHON) (once)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "make install: upgrading pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "make install: installing $(PACKAGES) (editable) and the tools of requirements-dev.txt"
+	@echo "              (meltano, pytest, hypothesis, ruff, build, twine): about a minute on a fresh machine"
+	@$(BIN)/python -m pip install --quiet $(foreach p,$(PACKAGES),-e ./$(p)) -r requirements-dev.txt
+	@touch $@
+	@echo "make install: done; $(VENV) is ready"
 
 postgres:
 	scripts/ensure-postgres

@@ -1,4 +1,8 @@
-"""Progress of a run over every partition's windows, for the INFO log (pure logic)."""
+"""Progress of a run over every partition's windows, for the INFO log (pure logic).
+
+A first run reads hundreds of windows; the log gets one summary line at most every
+``interval`` seconds (and one per partition at its end), the per-window lines go to DEBUG.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,20 @@ class Progress:
 
     planned: int
     requests_per_minute: int
+    started: float
+    """Clock reading (seconds) when the run began; the first summary is due ``interval`` later."""
+    interval: float = 5.0
     done: int = 0
     rows: int = 0
+    reported: float | None = None
+
+    def due(self, now: float) -> bool:
+        """Whether a summary is due at clock reading ``now``; if so, count it as given."""
+        last = self.started if self.reported is None else self.reported
+        if now - last < self.interval:
+            return False
+        self.reported = now
+        return True
 
     def window_done(self, rows: int) -> None:
         """Count a window read completely and the rows it emitted."""

@@ -7,6 +7,7 @@ import decimal
 import itertools
 import logging
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from http import HTTPStatus
@@ -137,7 +138,9 @@ class TransactionsStream(RESTStream):
         """
         context = context or {}
         if self.progress is None:
-            self.progress = Progress(self._planned_windows(), self.config["requests_per_minute"])
+            self.progress = Progress(
+                self._planned_windows(), self.config["requests_per_minute"], started=time.monotonic()
+            )
         state = self.get_context_state(context)
         start_date, stop, size, lookback = self._bounds()
         bookmark = Bookmark.from_state(state)
@@ -183,15 +186,13 @@ class TransactionsStream(RESTStream):
             bookmark = bookmark.after_window(window, newest)
             self._save(state, bookmark)
             self.progress.window_done(emitted)
-            self.logger.info(
-                "%s window %s: %d rows, %d emitted. %s",
-                _label(context),
-                window,
-                len(answer),
-                emitted,
-                self.progress.summary(),
+            self.logger.debug(
+                "%s window %s: %d rows, %d emitted", _label(context), window, len(answer), emitted
             )
+            if self.progress.due(time.monotonic()):
+                self.logger.info("Progress: %s", self.progress.summary())
         self._save(state, bookmark.finish(stop))
+        self.logger.info("%s read up to %s. %s", _label(context), stop.isoformat(), self.progress.summary())
 
     def _save(self, state: dict, bookmark: Bookmark) -> None:
         """Write ``bookmark`` into the partition's state and emit a STATE message."""
@@ -236,6 +237,13 @@ class TransactionsStream(RESTStream):
             # A body cut short in transit decodes badly: ask again.
             message = f"Unreadable response body from {place(response.url)}: {exc}"
             raise RetriableAPIError(message, response) from exc
+
+    def _write_request_duration_log(
+        self, endpoint: str, response: requests.Response, context: dict | None, extra_tags: dict | None
+    ) -> None:
+        """A METRIC line per request only at DEBUG: at INFO the progress summary stands for them."""
+        if self.logger.isEnabledFor(logging.DEBUG):
+            super()._write_request_duration_log(endpoint, response, context, extra_tags)
 
     def _send(self, request: requests.PreparedRequest, context: dict | None) -> requests.Response:
         """``_request``; a network error becomes ``connection_error``'s, without the URL or its chain."""
