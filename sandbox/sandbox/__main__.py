@@ -9,7 +9,7 @@ import sys
 from sandbox import invoca, ve
 from sandbox.clock import VirtualClock, default_now
 from sandbox.faults import FaultSpecError
-from sandbox.server import serve_forever
+from sandbox.server import Emulator, serve_forever
 
 APIS = {"invoca": invoca, "ve": ve}
 
@@ -19,8 +19,8 @@ def _instant(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and serve one emulator until interrupted."""
+def build(argv: list[str] | None = None) -> tuple[Emulator, argparse.Namespace]:
+    """The emulator the command line describes (not serving yet), and the parsed arguments."""
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     commands = parser.add_subparsers(dest="api", required=True)
     for name, module in APIS.items():
@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         emulator.set_faults(args.faults, seed=args.seed)
     except (FaultSpecError, ValueError) as exc:
         parser.error(str(exc))
+    return emulator, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve one emulator until interrupted."""
+    emulator, args = build(argv)
     serve_forever(emulator, args.host, args.port)
     return 0
 
