@@ -68,8 +68,10 @@ PLUGINS: dict[str, dict[str, Any]] = {
         "domain_url": "https://github.com/reconciled-data/invoca-ve-reconciled",
         "keywords": ["database", "duckdb", "postgres", "reconciliation", "meltano_sdk", "history"],
         "capabilities": ["about", "stream-maps", "schema-flattening", "validate-records"],
+        "values": {"default_target_schema": "$MELTANO_EXTRACT__LOAD_SCHEMA"},
     },
 }
+"""Per plugin: Hub metadata; ``values``: Hub defaults that only Meltano can fill (each tap's schema)."""
 
 
 def about(name: str) -> dict[str, Any]:
@@ -136,7 +138,10 @@ def definition(name: str) -> dict[str, Any]:
         "supported_python_versions": info["supported_python_versions"],
         "capabilities": meta["capabilities"],
         **({"settings_group_validation": meta["groups"]} if "groups" in meta else {}),
-        "settings": [setting(k, v) for k, v in info["settings"]["properties"].items()],
+        "settings": [
+            {**setting(k, v), **({"value": meta["values"][k]} if k in meta.get("values", {}) else {})}
+            for k, v in info["settings"]["properties"].items()
+        ],
     }
 
 
