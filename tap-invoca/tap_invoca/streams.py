@@ -6,6 +6,7 @@ import decimal
 import itertools
 import logging
 import os
+import time
 from collections.abc import Callable, Generator, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +23,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from urllib3.exceptions import HTTPError as TransportError
 
 from tap_invoca.errors import connection_error, describe_body, looks_like_json, place
+from tap_invoca.pace import Pace
 from tap_invoca.paging import PageRequest, Window, is_last_page
 from tap_invoca.records import normalize
 from tap_invoca.retry import max_tries, retry_delay
@@ -98,12 +100,17 @@ class TransactionsStream(RESTStream):
         """Page through the API; each yielded page is fully emitted before the next request."""
         page = self.first_request(context)
         fetch = self.request_decorator(self._fetch)
+        pace = Pace(time.monotonic())
         while True:
             rows = fetch(page, context)
             for row in rows:
                 yield normalize(row)
+            pace.rows += len(rows)
             if is_last_page(len(rows), page.limit):
+                self.logger.info("Read every page: %s", pace.summary(time.monotonic()))
                 return
+            if pace.due(time.monotonic()):
+                self.logger.info("Progress: %s", pace.summary(time.monotonic()))
             page = page.after(rows[-1]["transaction_id"])
             del rows  # free this page before the next one is downloaded and decoded
 
@@ -132,6 +139,13 @@ class TransactionsStream(RESTStream):
             # A body cut short in transit decodes badly: ask again.
             message = f"Unreadable response body from {place(response.url)}: {exc}"
             raise RetriableAPIError(message, response) from exc
+
+    def _write_request_duration_log(
+        self, endpoint: str, response: requests.Response, context: dict | None, extra_tags: dict | None
+    ) -> None:
+        """A METRIC line per page only at DEBUG: at INFO the progress line stands for them."""
+        if self.logger.isEnabledFor(logging.DEBUG):
+            super()._write_request_duration_log(endpoint, response, context, extra_tags)
 
     def _send(self, request: requests.PreparedRequest, context: dict | None) -> requests.Response:
         """``_request``; a network error becomes ``connection_error``'s, without the URL or its chain."""

@@ -17,7 +17,7 @@ class Progress:
     requests_per_minute: int
     started: float
     """Clock reading (seconds) when the run began; the first summary is due ``interval`` later."""
-    interval: float = 5.0
+    interval: float = 10.0
     done: int = 0
     rows: int = 0
     reported: float | None = None

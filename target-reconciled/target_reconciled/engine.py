@@ -141,9 +141,11 @@ def plan(rules: StreamRules, batch: Sequence[Incoming], store: Store) -> Plan:
 
     groups: dict[str, list[Version]] = {}
     seen: set[tuple[str, str]] = set()
+    stored: set[str] = set()
     for version in store.versions(dict.fromkeys([*roots, *merges])):
         final = merges.get(version.root, version.root)
         groups.setdefault(final, []).append((version.key, version.order, version.seq))
+        stored.add(final)
         seen.add((version.key, version.digest))
         if final != version.root:
             result.remaps[version.root] = final
@@ -178,4 +180,5 @@ def plan(rules: StreamRules, batch: Sequence[Incoming], store: Store) -> Plan:
             continue
         candidates = _leaves(versions, links) if rules.mode == "corrections" else versions
         result.current[root] = Winner(max(candidates, key=rank)[2], len(versions))
+    result.new_roots = sum(1 for root in result.current if root not in stored)
     return result

@@ -66,6 +66,7 @@ class Plan:
       link is its own root.
     - ``current``: the winner of every root whose current row may have changed (its row is found
       by ``seq`` in the history or among ``rows``).
+    - ``new_roots``: how many roots of ``current`` had no stored version before this batch.
     - ``dropped``: the sequences of the batch records left out, ascending. A destination stores
       each kept row's sequence lowered by the number dropped before it (``closed``), so stored
       sequences have no gaps and do not depend on how the input was cut into batches (a resumed
@@ -76,6 +77,7 @@ class Plan:
     links: dict[str, Link] = field(default_factory=dict)
     remaps: dict[str, str] = field(default_factory=dict)
     current: dict[str, Winner] = field(default_factory=dict)
+    new_roots: int = 0
     dropped: list[int] = field(default_factory=list)
 
     def closed(self, seq: int) -> int:

@@ -102,6 +102,7 @@ class ReconciledSink(BatchSink):
         self._target = target
         self._destination = target.destination
         self.rules = keyless_rules(stream_name)
+        self.summary = target.summary(stream_name)
         properties = self.schema.get("properties") or {}
         self._datelike = {
             name: _PARSERS[kind]
@@ -227,6 +228,7 @@ class ReconciledSink(BatchSink):
             plan = engine.plan(self.rules, pending, self._destination.store(self.stream_name))
             self._destination.write(self.stream_name, plan)
             self.tally_duplicate_merged(len(pending) - len(plan.rows))
+            self.summary.add_batch(len(batch_file), pending, plan)
         except Exception as exc:
             locate(exc, f"stream {self.stream_name!r}, batch of {batch_file.describe()}")
             raise

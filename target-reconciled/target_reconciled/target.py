@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import sys
 import tempfile
+import time
 import typing as t
 from collections import deque
 
 import msgspec
-from singer_sdk import Target
+from singer_sdk import Target, metrics
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, RecordsWithoutSchemaException
 from singer_sdk.helpers.capabilities import PluginCapabilities
@@ -18,10 +19,12 @@ from target_reconciled.destinations.base import Destination
 from target_reconciled.destinations.duckdb import DuckDBDestination
 from target_reconciled.destinations.sql import SQLDestination
 from target_reconciled.errors import WithoutSDKErrorLines, report
+from target_reconciled.pace import Pace
 from target_reconciled.reader import LineReader, locate
 from target_reconciled.sink import ReconciledSink
 from target_reconciled.spool import prefix as spool_prefix
 from target_reconciled.spool import remove_orphans
+from target_reconciled.summary import StreamSummary
 from target_reconciled.writer import Writer
 
 if t.TYPE_CHECKING:
@@ -36,6 +39,10 @@ STREAM_OVERRIDE = th.ObjectType(
     th.Property("corrects", th.StringType, description="Column naming the key of the row replaced."),
     th.Property("version", th.StringType, description="Column whose greatest value wins."),
 )
+
+
+PACE_CHECK = 4096
+"""Records between two looks at the clock for the progress line."""
 
 
 class TargetReconciled(Target):
@@ -133,6 +140,10 @@ class TargetReconciled(Target):
         self._states: deque[tuple[int, dict]] = deque()
         """STATE messages not emitted yet, with their input line, oldest first."""
         self.writer = Writer()
+        self._summaries: dict[str, StreamSummary] = {}
+        self._started = time.monotonic()
+        self._pace = Pace(self._started)
+        """Records read on the fast path, for a progress line at most every 10 s."""
         if removed := remove_orphans():
             self.logger.info("removed %d temporary file(s) left by killed runs", removed)
         self._spool = tempfile.TemporaryDirectory(prefix=spool_prefix())
@@ -144,6 +155,26 @@ class TargetReconciled(Target):
             self.config.get(name) for name in ("stream_maps", "flattening_enabled", "add_record_metadata")
         ):
             self.message_reader.on_record = self._buffer_record
+
+    def summary(self, stream: str) -> StreamSummary:
+        """The run's counts of ``stream`` (one per stream, shared by the sinks it gets)."""
+        return self._summaries.setdefault(stream, StreamSummary(stream))
+
+    def _report(self) -> None:
+        """One summary line per stream at INFO, and its counts as METRIC counters."""
+        seconds = time.monotonic() - self._started
+        corrected = {
+            sink.stream_name
+            for sink in [*self._sinks_active.values(), *self._sinks_to_clear]
+            if isinstance(sink, ReconciledSink) and sink.rules.corrects is not None
+        }
+        for stream, summary in self._summaries.items():
+            summary.waiting = self.destination.waiting(stream) if stream in corrected else 0
+            summary.forwarded = self.destination.forwarded(stream)
+            self.logger.info("%s", summary.line(seconds))
+            for metric, value in summary.counts().items():
+                tags = {metrics.Tag.STREAM: stream}
+                metrics.log(metrics.get_metrics_logger(), metrics.Point("counter", metric, value, tags))  # type: ignore[arg-type]
 
     def _open_destination(self) -> Destination:
         """The configured destination, or a configuration error naming the setting to change."""
@@ -201,8 +232,11 @@ class TargetReconciled(Target):
         if sink is None or len(record) == 0:
             return False  # no SCHEMA yet, or no record: the SDK's path raises its error
         sink.add_raw(record, line, version)
+        self._pace.rows += 1
+        if self._pace.rows % PACE_CHECK == 0 and self._pace.due(now := time.monotonic()):
+            self.logger.info("Progress: %s", self._pace.summary(now))
         if sink.is_full:
-            self.logger.info(
+            self.logger.debug(
                 "Target sink for '%s' is full (%s records). Draining...", stream, sink.current_size
             )
             self.drain_one(sink)
@@ -305,6 +339,7 @@ class TargetReconciled(Target):
             super().process_endofpipe()
             self.writer.wait()
             self.checkpoint()  # also a last STATE the SDK skips (a falsy value such as [] or 0)
+            self._report()
         except Exception as exc:
             locate(exc, f"at end of input (after line {self.message_reader.line_number})")
             raise

@@ -57,6 +57,14 @@ class Destination(ABC):
     def activate_version(self, stream: str, version: int) -> None:
         """Drop from the current table the roots no row of table version ``version`` or later reached."""
 
+    def waiting(self, stream: str) -> int:
+        """Corrections whose original row has not arrived (the run summary)."""
+        raise NotImplementedError
+
+    def forwarded(self, stream: str) -> int | None:
+        """Rows of the stream sent downstream in this run; None when nothing is forwarded."""
+        return None
+
     def checkpoint(self, state: dict, emit: Callable[[dict], None]) -> None:
         """Every record before ``state`` is committed: ``emit`` it once it is durable here."""
         emit(state)

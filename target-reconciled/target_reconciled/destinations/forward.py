@@ -49,6 +49,7 @@ class ForwardingDestination(Destination):
         self.outbox = store.outbox = Outbox(store, history=history)
         self._lock = threading.Lock()
         self._sent: dict[str, int] = {}
+        self._forwarded: dict[str, int] = {}
         self._acked: dict[str, int] = {}
         self._saved: dict[str, int] = {}
         self._checkpoints: dict[int, tuple[dict[str, int], dict | None]] = {}
@@ -109,6 +110,14 @@ class ForwardingDestination(Destination):
         self._save_acks()
         self.store_db.commit()
 
+    def waiting(self, stream: str) -> int:
+        """Corrections still waiting for their original, in the store."""
+        return self.store_db.waiting(stream)
+
+    def forwarded(self, stream: str) -> int | None:
+        """RECORD lines of the stream (and its history) sent downstream in this run."""
+        return self._forwarded.get(stream, 0)
+
     def activate_version(self, stream: str, version: int) -> None:
         """Drop the roots the table version did not reach, and send them downstream as deleted."""
         self.store_db.activate_version(stream, version)
@@ -120,6 +129,7 @@ class ForwardingDestination(Destination):
         last, lines = self.outbox.pending(stream, self._sent[stream])
         for chunk in lines:
             self.downstream.send(chunk)
+            self._forwarded[stream] = self._forwarded.get(stream, 0) + chunk.count(b"\n")
         with self._lock:  # once all is queued: a checkpoint queued after this covers it
             self._sent[stream] = last
 

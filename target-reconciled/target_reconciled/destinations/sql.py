@@ -186,6 +186,17 @@ class SQLDestination(Destination):
         """The committed bookkeeping of a stream."""
         return SQLStore(self, stream)
 
+    def waiting(self, stream: str) -> int:
+        """Rows under a root whose key no stored row has: corrections whose original has not arrived."""
+        source, where, params = self.versions_source(stream)
+        found = self.fetch(
+            f"SELECT coalesce(sum(c._reconciled_versions), 0) FROM {self.table(stream)} AS c "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {source} AS v WHERE {where} "
+            "AND v._reconciled_key = c._reconciled_root)",
+            params,
+        )
+        return int(found[0][0])
+
     def _evolve(self, name: str, wanted: Mapping[str, str], meta: Mapping[str, str]) -> dict[str, str]:
         """Create table ``name`` or bring it to the wanted columns (add, widen, never narrow)."""
         self.check_name(name, "table")
