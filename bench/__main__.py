@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import dbt_calls, forward_target, invoca_tap, invoca_target, postgres_target
+from bench import dbt_calls, forward_target, invoca_tap, invoca_target, pipeline, postgres_target
 from bench.measure import Comparison, RunError, format_table
 
 BENCHMARKS: dict[str, Callable[[int], Comparison]] = {
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[int], Comparison]] = {
     postgres_target.NAME: postgres_target.run,
     forward_target.NAME: forward_target.run,
     dbt_calls.NAME: dbt_calls.run,
+    pipeline.NAME: pipeline.run,
 }
 """Benchmark name -> function running it that many times against its peer."""
 

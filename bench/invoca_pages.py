@@ -5,6 +5,8 @@ tap-invoca's default query (every page of the network's transactions, default
 columns plus ``custom_data``), keeps each response body, drops the emulator, and
 serves the bodies by ``start_after_transaction_id`` from a stdlib HTTP server. It
 prints one line, ``<url> <rows> <pages> <bytes>``, once it accepts requests.
+With ``--cache DIR`` the bodies are files in DIR, rendered on first use and reused
+while the size, days and ``VERSION`` match (a million rows are about 6.6 GB).
 
 Any request for other parameters, path or token is refused, so every client that
 gets an answer was sent the same bytes.
@@ -15,8 +17,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import json
+from collections.abc import Iterator, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -32,6 +38,8 @@ TOKEN = "sandbox-invoca-token"
 PATH = f"/api/2020-10-01/networks/transactions/{ACCOUNT_ID}.json"
 CURSOR = "start_after_transaction_id"
 NOW = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+VERSION = 1
+"""Bump when rendered pages change, so a cache directory is rendered again."""
 
 
 def first_page() -> PageRequest:
@@ -40,25 +48,71 @@ def first_page() -> PageRequest:
     return PageRequest(limit=MAX_PAGE_SIZE, cursor=None, window=None, include_columns=tuple(include))
 
 
-def render(size: int, days: float) -> tuple[dict[str, bytes], int]:
-    """Every page body of the emulator's data set by its cursor (``""`` first), and the row count."""
+def walk(size: int, days: float) -> Iterator[tuple[str, bytes, int]]:
+    """Every page of the emulator's data set: its cursor (``""`` first), body and row count."""
     emulator = InvocaEmulator(clock=VirtualClock(NOW), seed=1, size=size, days=days, record_served=False)
-    pages: dict[str, bytes] = {}
-    total = 0
     page = first_page()
     with EmulatorServer(emulator) as server, requests.Session() as session:
         while True:
             response = session.get(server.url + PATH, params=page.params(), headers={"Authorization": TOKEN})
             response.raise_for_status()
-            pages[page.cursor or ""] = response.content
             rows = response.json()
-            total += len(rows)
+            yield page.cursor or "", response.content, len(rows)
             if len(rows) < page.limit:
-                return pages, total
+                return
             page = page.after(rows[-1]["transaction_id"])
 
 
-def handler_for(pages: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
+def render(size: int, days: float) -> tuple[dict[str, bytes], int]:
+    """Every page body by its cursor, and the row count."""
+    pages: dict[str, bytes] = {}
+    total = 0
+    for cursor, body, count in walk(size, days):
+        pages[cursor] = body
+        total += count
+    return pages, total
+
+
+class DiskPages:
+    """Page bodies kept as files of a cache directory, read on each request."""
+
+    def __init__(self, directory: Path, index: dict[str, str]) -> None:
+        """``index``: cursor -> file name in ``directory``."""
+        self.directory = directory
+        self.index = index
+
+    def __contains__(self, cursor: object) -> bool:
+        return cursor in self.index
+
+    def __getitem__(self, cursor: str) -> bytes:
+        return (self.directory / self.index[cursor]).read_bytes()
+
+
+def cached(directory: Path, size: int, days: float) -> tuple[DiskPages, dict[str, Any]]:
+    """The pages in ``directory``, rendered there first unless a matching render is complete."""
+    meta_path = directory / "meta.json"
+    wanted = {"version": VERSION, "size": size, "days": days}
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if {k: meta[k] for k in wanted} == wanted:
+            return DiskPages(directory, meta["index"]), meta
+    directory.mkdir(parents=True, exist_ok=True)
+    meta_path.unlink(missing_ok=True)
+    for old in directory.glob("*.json"):
+        old.unlink()
+    index: dict[str, str] = {}
+    rows = size_bytes = 0
+    for number, (cursor, body, count) in enumerate(walk(size, days)):
+        index[cursor] = f"{number:05d}.json"
+        (directory / index[cursor]).write_bytes(body)
+        rows += count
+        size_bytes += len(body)
+    meta = {**wanted, "rows": rows, "pages": len(index), "bytes": size_bytes, "index": index}
+    meta_path.write_text(json.dumps(meta))  # last: a render cut short is not reused
+    return DiskPages(directory, index), meta
+
+
+def handler_for(pages: Mapping[str, bytes] | DiskPages) -> type[BaseHTTPRequestHandler]:
     """A request handler answering ``GET PATH?<first_page params>[&cursor]`` from ``pages``."""
     expected = {k: v for k, v in first_page().params() if k != CURSOR}
 
@@ -93,13 +147,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.invoca_pages", description=__doc__)
     parser.add_argument("--size", type=int, required=True, help="calls in the emulator's history")
     parser.add_argument("--days", type=float, default=90, help="days of history (default 90)")
+    parser.add_argument("--cache", type=Path, help="keep the page bodies as files in this directory")
     args = parser.parse_args()
-    pages, rows = render(args.size, args.days)
+    if args.cache:
+        served, meta = cached(args.cache, args.size, args.days)
+        rows, count, size = meta["rows"], meta["pages"], meta["bytes"]
+    else:
+        pages, rows = render(args.size, args.days)
+        served, count, size = pages, len(pages), sum(map(len, pages.values()))
     gc.collect()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(pages))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(served))
     host, port = server.server_address[:2]
-    size = sum(map(len, pages.values()))
-    print(f"http://{host}:{port} {rows} {len(pages)} {size}", flush=True)
+    print(f"http://{host}:{port} {rows} {count} {size}", flush=True)
     server.serve_forever()
 
 
