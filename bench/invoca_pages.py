@@ -18,7 +18,11 @@ import argparse
 import datetime as dt
 import gc
 import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from bench.measure import RunError
 from sandbox.clock import VirtualClock
 from sandbox.invoca import InvocaEmulator
 from sandbox.server import EmulatorServer
@@ -40,6 +45,7 @@ CURSOR = "start_after_transaction_id"
 NOW = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 VERSION = 1
 """Bump when rendered pages change, so a cache directory is rendered again."""
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def first_page() -> PageRequest:
@@ -141,6 +147,30 @@ def handler_for(pages: Mapping[str, bytes] | DiskPages) -> type[BaseHTTPRequestH
             """Quiet: the benchmark's output is its table."""
 
     return Handler
+
+
+@contextmanager
+def running(label: str, *options: str) -> Iterator[tuple[str, int]]:
+    """``python -m bench.invoca_pages OPTIONS`` in its own process; yields its URL and row count."""
+    cmd = [sys.executable, "-m", "bench.invoca_pages", *options]
+    with (
+        tempfile.TemporaryFile() as stderr,
+        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True) as proc,
+    ):
+        try:
+            assert proc.stdout is not None
+            ready = proc.stdout.readline().split()
+            if not ready:
+                stderr.seek(0)
+                raise RunError(f"the page server did not start:\n{stderr.read().decode()[-3000:]}")
+            url, rows, pages, size = ready
+            print(
+                f"{label}: {int(rows):,} rows in {pages} pages ({int(size) / 1e6:,.0f} MB of JSON)",
+                flush=True,
+            )
+            yield url, int(rows)
+        finally:
+            proc.terminate()
 
 
 def main() -> None:

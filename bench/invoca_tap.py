@@ -13,13 +13,12 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 
-from bench.invoca_pages import ACCOUNT_ID, TOKEN
+from bench.invoca_pages import ACCOUNT_ID, TOKEN, running
 from bench.measure import Comparison, Measurement, RunError, Sample, run_measured
 
 NAME = "tap-invoca"
@@ -42,30 +41,6 @@ class _Message(msgspec.Struct):
 _decode_message = msgspec.json.Decoder(_Message).decode
 
 
-@contextmanager
-def page_server(size: int) -> Iterator[tuple[str, int]]:
-    """Run ``bench.invoca_pages``; yield its URL and row count."""
-    cmd = [sys.executable, "-m", "bench.invoca_pages", "--size", str(size)]
-    with (
-        tempfile.TemporaryFile() as stderr,
-        subprocess.Popen(cmd, cwd=BENCH.parent, stdout=subprocess.PIPE, stderr=stderr, text=True) as proc,
-    ):
-        try:
-            assert proc.stdout is not None
-            ready = proc.stdout.readline().split()
-            if not ready:
-                stderr.seek(0)
-                raise RunError(f"the page server did not start:\n{stderr.read().decode()[-3000:]}")
-            url, rows, pages, size_bytes = ready
-            print(
-                f"{NAME}: {int(rows):,} rows in {pages} pages ({int(size_bytes) / 1e6:.0f} MB of JSON)",
-                flush=True,
-            )
-            yield url, int(rows)
-        finally:
-            proc.terminate()
-
-
 def record_ids(cmd: Sequence[str]) -> list[str]:
     """The ``transaction_id`` of every RECORD message ``cmd`` writes, in order."""
     ids: list[str] = []
@@ -86,7 +61,7 @@ def record_ids(cmd: Sequence[str]) -> list[str]:
 
 def run(runs: int) -> Comparison:
     """Check both taps emit the same records, then time each ``runs`` times."""
-    with page_server(SIZE) as (url, rows), tempfile.TemporaryDirectory() as tmp:
+    with running(NAME, "--size", str(SIZE)) as (url, rows), tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.json"
         config.write_text(json.dumps({"api_url": url, "auth_token": TOKEN, "account_id": ACCOUNT_ID}))
         contenders = {

@@ -26,14 +26,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import requests
 
-from bench.invoca_pages import ACCOUNT_ID, PATH, TOKEN, first_page
+from bench.invoca_pages import ACCOUNT_ID, PATH, TOKEN, first_page, running
 from bench.measure import Check, Comparison, Measurement, RunError, Sample, run_measured
 
 NAME = "pipeline"
@@ -69,30 +67,6 @@ con.execute(
     "create or replace table rows as select * from read_json(?, format='newline_delimited')", [sys.argv[2]]
 )
 """
-
-
-@contextmanager
-def page_server() -> Iterator[tuple[str, int, int]]:
-    """``bench.invoca_pages`` on the cache directory; yields its URL, rows and pages."""
-    cmd = [sys.executable, "-m", "bench.invoca_pages", "--size", str(CALLS), "--days", str(DAYS)]
-    cmd += ["--cache", str(CACHE)]
-    with (
-        tempfile.TemporaryFile() as stderr,
-        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True) as proc,
-    ):
-        try:
-            assert proc.stdout is not None
-            ready = proc.stdout.readline().split()
-            if not ready:
-                stderr.seek(0)
-                raise RunError(f"the page server did not start:\n{stderr.read().decode()[-3000:]}")
-            url, rows, pages, size = ready
-            print(
-                f"{NAME}: {int(rows):,} rows in {pages} pages ({int(size) / 1e9:.1f} GB of JSON)", flush=True
-            )
-            yield url, int(rows), int(pages)
-        finally:
-            proc.terminate()
 
 
 def plain_client(url: str) -> float:
@@ -187,7 +161,8 @@ def run(runs: int) -> Comparison:
         capture_output=True,
         check=True,
     )
-    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp, page_server() as (url, rows, _):
+    pages = running(NAME, "--size", str(CALLS), "--days", str(DAYS), "--cache", str(CACHE))
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp, pages as (url, rows):
         work = Path(tmp)
         database = work / "reconciled.duckdb"
         base = {
