@@ -6,7 +6,6 @@ The writer thread loads a batch in bulk, plans it and writes it in one transacti
 from __future__ import annotations
 
 import datetime as dt
-import re
 import typing as t
 from decimal import Decimal
 
@@ -50,7 +49,6 @@ def _has_long_number(data: bytes | msgspec.Raw) -> bool:
     return _LONG_RUN in bytes(data).translate(_DIGITS)
 
 
-_INDEX = re.compile(r"at `\$\[(\d+)\]")
 _VALIDATE_CHUNK = 1000
 """Records validated per call: enough to amortise the call, few enough to keep their objects small."""
 
@@ -188,23 +186,24 @@ class ReconciledSink(BatchSink):
             batch.add(line, version, exact_json(sdk_decoder.decode(raw)) if _has_long_number(raw) else raw)
 
     def _validate(self, chunk: list[tuple[int, int | None, msgspec.Raw]]) -> bytes | None:
-        """Validate raw records: in one call for simple schemas, else one by one.
+        """Validate raw records: in one call for simple schemas, else (or if that call fails) one by one.
 
-        Returns the records joined as a JSON array when that call was made.
+        The one call is a fast check (``validator.batch_decoder``); the errors are those of the
+        schema's validator. Returns the records joined as a JSON array when that call was made.
         """
         if not self.validate_schema:
             return None
-        if self._decoder is None:
-            for line, _, raw in chunk:
-                self._explain(line, raw, None, validate=True)
-            return None
-        joined = b"[" + b",".join([raw for _, _, raw in chunk]) + b"]"
-        try:
-            self._decoder.decode(joined)
-        except msgspec.ValidationError as exc:
-            found = _INDEX.search(str(exc))
-            line, _, raw = chunk[int(found.group(1))] if found else chunk[0]
-            self._explain(line, raw, str(exc), validate=True)
+        joined = None
+        if self._decoder is not None:
+            joined = b"[" + b",".join([raw for _, _, raw in chunk]) + b"]"
+            try:
+                self._decoder.decode(joined)
+            except msgspec.ValidationError:
+                pass  # a record breaks the schema, or the fast check is stricter: see which, one by one
+            else:
+                return joined
+        for line, _, raw in chunk:
+            self._explain(line, raw, None, validate=True)
         return joined
 
     def process_batch(self, context: dict) -> None:

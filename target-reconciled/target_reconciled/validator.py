@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 import fastjsonschema
 import msgspec
@@ -61,66 +61,77 @@ _SCALARS: dict[str, Any] = {
     "boolean": bool,
     "null": None,
 }
-_NOTES = {"type", "format", "title", "description", "default", "examples", "$comment", "items", "inclusion"}
+_NOTES = {"type", "format", "title", "description", "default", "examples", "$comment", "$schema"}
+_ARRAY = {"items"}
+_OBJECT = {"properties", "required", "additionalProperties"}
+_UNKNOWN = object()
 
 
 def _python_type(schema: Any) -> Any:
     """The msgspec type accepting exactly what ``schema`` accepts, or ``_UNKNOWN`` when it is not simple."""
-    if not isinstance(schema, dict) or set(schema) - _NOTES:
+    if not isinstance(schema, dict) or set(schema) - _NOTES - _ARRAY - _OBJECT:
         return _UNKNOWN
     declared = schema.get("type")
-    if declared is None:
-        return _UNKNOWN if "items" in schema else Any
+    names = [declared] if isinstance(declared, str) else declared
+    if names is None:
+        return Any if not set(schema) & (_ARRAY | _OBJECT) else _UNKNOWN
+    if (set(schema) & _ARRAY and "array" not in names) or (set(schema) & _OBJECT and "object" not in names):
+        return _UNKNOWN  # keywords of a type the value may not have: not simple
     members: list[Any] = []
-    for name in [declared] if isinstance(declared, str) else declared:
+    for name in names:
         if name == "array":
             item = _python_type(schema.get("items", {}))
-            if item is _UNKNOWN:
-                return _UNKNOWN
-            members.append(list[item])
+            members.append(_UNKNOWN if item is _UNKNOWN else list[item])
         elif name == "object":
-            members.append(dict[str, Any])
-        elif name in _SCALARS:
-            members.append(_SCALARS[name])
+            members.append(_object_type(schema))
         else:
+            members.append(_SCALARS.get(name, _UNKNOWN))
+    if not members or _UNKNOWN in members:
+        return _UNKNOWN
+    return Union[tuple(dict.fromkeys(members))]  # noqa: UP007 (a union of a computed tuple of types)
+
+
+def _object_type(schema: dict[str, Any]) -> Any:
+    """A struct checking an object's properties (each optional unless ``required``), or a plain dict."""
+    properties = schema.get("properties") or {}
+    required = schema.get("required") or []
+    extra = schema.get("additionalProperties", True)
+    if not isinstance(extra, bool) or not isinstance(properties, dict) or not isinstance(required, list):
+        return _UNKNOWN
+    if not properties and not required and extra:
+        return dict[str, Any]
+    fields: list[tuple[str, Any, Any] | tuple[str, Any]] = []
+    renamed = {}
+    for n, name in enumerate(dict.fromkeys([*properties, *required])):
+        kind = _python_type(properties.get(name, {}))
+        if kind is _UNKNOWN:
             return _UNKNOWN
-    if "items" in schema and "array" not in declared:
+        if name in required:
+            fields.append((f"f{n}", kind))
+        else:
+            fields.append((f"f{n}", kind | msgspec.UnsetType, msgspec.UNSET))
+        renamed[f"f{n}"] = name
+    try:
+        return msgspec.defstruct(
+            "Record", fields, rename=renamed, kw_only=True, forbid_unknown_fields=not extra
+        )
+    except (TypeError, ValueError):
         return _UNKNOWN
-    if not members:
-        return _UNKNOWN
-    result = members[0]
-    for member in members[1:]:
-        result = result | member
-    return result
-
-
-_UNKNOWN = object()
 
 
 def batch_decoder(schema: dict[str, Any]) -> msgspec.json.Decoder | None:
     """A decoder of a JSON array of records that fails exactly where the schema's validation would.
 
-    Only for simple schemas (each property: ``type``, ``format``, ``items`` of a simple schema; no
-    ``required``, no constraints); otherwise None. A record's extra properties are not checked,
-    as the schema allows them.
+    Only for simple schemas: each property has ``type``, ``format``, ``items`` and, for objects,
+    ``properties``, ``required`` and a boolean ``additionalProperties``, nested alike; no
+    constraints, no combinators. Otherwise None.
     """
-    if set(schema) - {"type", "properties", "$schema", "title", "description"} or schema.get("type") not in (
-        None,
-        "object",
-        ["object"],
-        ["object", "null"],
-        ["null", "object"],
-    ):
+    if schema.get("type") not in (None, "object", ["object"], ["object", "null"], ["null", "object"]):
         return None
-    fields, names = [], {}
-    for n, (name, prop) in enumerate((schema.get("properties") or {}).items()):
-        kind = _python_type(prop)
-        if kind is _UNKNOWN:
-            return None
-        fields.append((f"f{n}", kind | msgspec.UnsetType, msgspec.UNSET))
-        names[f"f{n}"] = name
+    record = _python_type({**schema, "type": "object"})  # a record is an object (its message says so)
+    if record is _UNKNOWN:
+        return None
     try:
-        record = msgspec.defstruct("Record", fields, rename=names)
         return msgspec.json.Decoder(list[record])
     except (TypeError, ValueError):  # a union msgspec cannot decode (e.g. two string-like types)
         return None
