@@ -54,13 +54,17 @@ class DuckDBDestination(SQLDestination):
         # one thread (the target reads the next batch meanwhile, on the other core; each thread
         # takes its own 32 MB JSON buffer), no insertion order kept (every read that needs an
         # order sorts), and a checkpoint every 64 MB of WAL (appended rows stay in memory until
-        # checkpointed; checkpoints of less cost more in all).
+        # checkpointed; checkpoints of less cost more in all). No vacuum at checkpoints: it rewrote
+        # every row group holding a replaced current row at every batch, a cost growing with the
+        # table (a million Invoca rows: 119 s of commits instead of 26 s); the space of replaced rows
+        # (a few percent of the current table) stays in the file.
         self._widest = 0
         self.prepared({})
         self.con.execute("SET threads = 1")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET max_vacuum_tasks = 0")
         self.create_schema()
 
     def run(self, sql: str, params: list[Any] | None = None) -> None:
