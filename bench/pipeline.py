@@ -10,7 +10,8 @@ show the server is not what is measured. Rows of the table:
 - where the time goes: tap-invoca alone to ``/dev/null``, target-reconciled alone reading the
   tap's output from a file;
 - the floor (the baseline): decoding the pages and encoding the records with ``msgspec``, then
-  DuckDB loading that file, each alone.
+  DuckDB loading that file, then ``meltano run`` piping the tap's recorded output from ``cat``
+  to ``cat > /dev/null`` (a throw-away project), each alone.
 
 Peak memory of the tap and of the target processes is sampled from ``/proc`` (``VmHWM``) while
 a pipeline runs. Goals (issue #18): the DuckDB run in at most 60 s, target-reconciled's peak
@@ -59,6 +60,24 @@ with open(sys.argv[2], "wb") as out:
         for row in decode((directory / name).read_bytes()):
             out.write(encode(row) + b"\\n")
 """
+_PIPING_PROJECT = """\
+version: 1
+send_anonymous_usage_stats: false
+project_id: bench-pipeline-piping
+default_environment: bench
+environments:
+- name: bench
+plugins:
+  extractors:
+  - name: tap-cat
+    namespace: tap_cat
+    executable: ./tap-cat
+  loaders:
+  - name: target-null
+    namespace: target_null
+    executable: ./target-null
+"""
+"""A Meltano project whose tap prints the tap's recorded output and whose target discards it."""
 _FLOOR_LOAD = """
 import sys
 import duckdb
@@ -148,6 +167,17 @@ def meltano_run(env: dict[str, str], peaks: Peaks) -> Sample:
     return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
+def piping_project(directory: Path, messages: Path) -> Path:
+    """The project of the Meltano piping floor: ``meltano run tap-cat target-null`` over ``messages``."""
+    directory.mkdir()
+    (directory / "meltano.yml").write_text(_PIPING_PROJECT)
+    for name, script in (("tap-cat", f'exec cat "{messages}"'), ("target-null", "exec cat > /dev/null")):
+        path = directory / name
+        path.write_text(f"#!/bin/sh\n{script}\n")
+        path.chmod(0o755)
+    return directory
+
+
 def current_rows(database: Path) -> int:
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute("select count(*) from tap_invoca.transactions").fetchone()[0]
@@ -192,8 +222,9 @@ def run(runs: int) -> Comparison:
         with messages.open("wb") as out:
             run_measured([str(BIN / "tap-invoca"), "--config", str(tap_config)], stdout=out)
         client = plain_client(url)
+        piping = piping_project(work / "piping", messages)
         samples: dict[str, list[Sample]] = {
-            k: [] for k in ("duckdb", "singer", "tap", "target", "codec", "load")
+            k: [] for k in ("duckdb", "singer", "tap", "target", "codec", "load", "piping")
         }
         peaks: dict[str, dict[str, float]] = {"duckdb": {}, "singer": {}}
         loaded = 0
@@ -224,6 +255,9 @@ def run(runs: int) -> Comparison:
                     [sys.executable, "-c", _FLOOR_LOAD, str(work / "floor.duckdb"), str(work / "rows.jsonl")]
                 )
             )
+            samples["piping"].append(
+                run_measured([str(MELTANO), "run", "tap-cat", "target-null"], env=base, cwd=piping)
+            )
     return _comparison(rows, loaded, client, samples, peaks)
 
 
@@ -243,6 +277,7 @@ def _comparison(
     target = measured("target", "target-reconciled alone, from a file")
     codec = measured("codec", "floor: msgspec decode + encode")
     load = measured("load", "floor: DuckDB load of the records")
+    piping = measured("piping", "floor: meltano run piping the tap's output (cat to cat)")
     target_peak = max(
         peaks["duckdb"].get("target-reconciled", 0.0), peaks["singer"].get("target-reconciled", 0.0)
     )
@@ -252,8 +287,8 @@ def _comparison(
             f"the DuckDB pipeline in at most {GOAL_SECONDS:.0f} s",
             ours.seconds <= GOAL_SECONDS,
             f"{ours.seconds:.1f} s wall, {ours.cpu_seconds:.1f} s CPU; {loaded:,} current rows of {rows:,}; "
-            f"floor {codec.seconds + load.seconds:.1f} s "
-            f"(msgspec {codec.seconds:.1f} s + DuckDB {load.seconds:.1f} s)",
+            f"floor {codec.seconds + load.seconds + piping.seconds:.1f} s "
+            f"(msgspec {codec.seconds:.1f} s + DuckDB {load.seconds:.1f} s + Meltano {piping.seconds:.1f} s)",
         ),
         Check(
             f"target-reconciled's peak under {TARGET_PEAK_MB:.0f} MB",
@@ -267,11 +302,16 @@ def _comparison(
         ),
     )
     baseline = Measurement(
-        "floor: msgspec + DuckDB",
+        "floor: msgspec + DuckDB + Meltano, one after the other",
         rows,
         tuple(
-            Sample(c.seconds + d.seconds, c.cpu_seconds + d.cpu_seconds, max(c.peak_mb, d.peak_mb))
-            for c, d in zip(samples["codec"], samples["load"], strict=True)
+            Sample(
+                c.seconds + d.seconds + m.seconds,
+                c.cpu_seconds + d.cpu_seconds + m.cpu_seconds,
+                max(c.peak_mb, d.peak_mb, m.peak_mb),
+            )
+            for c, d, m in zip(samples["codec"], samples["load"], samples["piping"], strict=True)
         ),
     )
-    return Comparison(NAME, ours, baseline, None, more=(singer, tap, target, codec, load), checks=checks)
+    more = (singer, tap, target, codec, load, piping)
+    return Comparison(NAME, ours, baseline, None, more=more, checks=checks)
