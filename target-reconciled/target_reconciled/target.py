@@ -175,6 +175,14 @@ class TargetReconciled(Target):
             for metric, value in summary.counts().items():
                 tags = {metrics.Tag.STREAM: stream}
                 metrics.log(metrics.get_metrics_logger(), metrics.Point("counter", metric, value, tags))  # type: ignore[arg-type]
+        if self.writer.jobs:
+            self.logger.info(
+                "%d batch(es) written in %.1f s; reading the input waited %.1f s for them "
+                "(the database is the slower side when this is most of the run)",
+                self.writer.jobs,
+                self.writer.busy,
+                self.writer.waited,
+            )
 
     def _open_destination(self) -> Destination:
         """The configured destination, or a configuration error naming the setting to change."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 
@@ -11,6 +12,7 @@ class Writer:
 
     The database releases the GIL while it works, so reading and validating the next batch
     overlaps writing this one. Whoever uses the destination outside a job calls ``wait`` first.
+    ``busy`` and ``waited`` say which side held the other up.
     """
 
     def __init__(self) -> None:
@@ -18,6 +20,11 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._first_line: int | None = None
+        self.jobs = 0
+        self.busy = 0.0
+        """Seconds spent in jobs."""
+        self.waited = 0.0
+        """Seconds callers of ``wait`` (and ``submit``) spent waiting for a job to end."""
 
     def submit(self, job: Callable[[], None], first_line: int | None = None) -> None:
         """Wait for the running job (raising its error), then start ``job``.
@@ -39,15 +46,21 @@ class Writer:
         return self._first_line if self._thread is not None else None
 
     def _run(self, job: Callable[[], None]) -> None:
+        start = time.monotonic()
         try:
             job()
         except BaseException as exc:  # raised again in the reading thread by ``wait``
             self._error = exc
+        finally:
+            self.jobs += 1
+            self.busy += time.monotonic() - start
 
     def wait(self) -> None:
         """Wait until no job runs; raise the error of the last one, if it failed."""
         if self._thread is not None:
+            start = time.monotonic()
             self._thread.join()
+            self.waited += time.monotonic() - start
             self._thread = None
             self._first_line = None
         if self._error is not None:

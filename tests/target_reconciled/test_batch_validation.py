@@ -174,4 +174,3 @@ INVOCA_LIKE = {
 )
 def test_which_schemas_get_the_batch_check(schema: dict[str, Any], simple: bool) -> None:
     assert (batch_decoder(schema) is not None) is simple
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import msgspec
@@ -63,3 +64,15 @@ def test_writer_raises_a_failed_job_once() -> None:
     writer.submit(fail)
     with pytest.raises(RuntimeError, match="disk full"):
         writer.submit(lambda: None)  # the next submit reports it and does not run
+
+
+def test_writer_counts_its_busy_time_and_the_time_waited_for_it() -> None:
+    writer = Writer()
+    writer.submit(lambda: time.sleep(0.3))
+    writer.wait()  # waits about 0.3 s
+    writer.submit(lambda: time.sleep(0.1))
+    time.sleep(0.3)
+    writer.wait()  # the job had ended: no wait
+    assert writer.jobs == 2
+    assert 0.4 <= writer.busy < 0.6
+    assert 0.25 <= writer.waited < 0.4
