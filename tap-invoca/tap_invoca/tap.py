@@ -7,10 +7,10 @@ from typing import Any
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_invoca.errors import mask, report
+from tap_invoca.output import BufferedWriter
 from tap_invoca.settings import config_errors
 from tap_invoca.streams import TransactionsStream
 
@@ -23,7 +23,8 @@ class TapInvoca(Tap):
     """Extracts Invoca transactions and their corrections incrementally."""
 
     name = "tap-invoca"
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedWriter
+    message_writer: BufferedWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -131,6 +132,20 @@ class TapInvoca(Tap):
         except Exception as exc:
             report(cls.logger, exc)
             sys.exit(1)
+
+    def sync_all(self) -> None:
+        """Sync the selected streams; then write what the output still buffers."""
+        try:
+            super().sync_all()
+        finally:
+            self.message_writer.end()
+
+    def run_connection_test(self) -> bool:
+        """The SDK's ``--test`` run (a record per stream); then write what the output still buffers."""
+        try:
+            return super().run_connection_test()
+        finally:
+            self.message_writer.end()
 
     def discover_streams(self) -> list[Stream]:
         """The ``transactions`` stream."""
