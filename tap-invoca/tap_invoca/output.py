@@ -17,9 +17,10 @@ class BufferedWriter(MsgSpecWriter):
 
     A STATE (or any message but a record) is written with the records before it, then flushed:
     a target never sees a STATE before the records it covers, and a run that fails mid-page
-    loses only records no STATE covers. One write and flush per record woke the process reading
-    the pipe (Meltano) once per record, a million times in a million-row run. The tap calls
-    ``end`` when it stops.
+    loses only records no STATE covers. The SDK's writer made one write and flush per record: a
+    million system calls, and as many wake-ups of the process reading the pipe (Meltano), per
+    million rows (measured: about 4 s of the pipeline's 216 s of CPU). The tap calls ``end``
+    when it stops.
     """
 
     def __init__(self) -> None:
