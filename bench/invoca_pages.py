@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -91,7 +92,11 @@ class DiskPages:
         return cursor in self.index
 
     def __getitem__(self, cursor: str) -> bytes:
-        return (self.directory / self.index[cursor]).read_bytes()
+        return self.path(cursor).read_bytes()
+
+    def path(self, cursor: str) -> Path:
+        """The file holding the page after ``cursor``."""
+        return self.directory / self.index[cursor]
 
 
 def cached(directory: Path, size: int, days: float) -> tuple[DiskPages, dict[str, Any]]:
@@ -133,14 +138,21 @@ def handler_for(pages: Mapping[str, bytes] | DiskPages) -> type[BaseHTTPRequestH
                 self._send(HTTPStatus.BAD_REQUEST, f"only {PATH} with {expected} is served".encode())
             elif cursor not in pages:
                 self._send(HTTPStatus.NOT_FOUND, f"no page after {cursor!r}".encode())
+            elif isinstance(pages, DiskPages):
+                with pages.path(cursor).open("rb") as body:
+                    self._head(HTTPStatus.OK, os.fstat(body.fileno()).st_size)
+                    self.connection.sendfile(body)  # the kernel copies the file to the socket
             else:
                 self._send(HTTPStatus.OK, pages[cursor])
 
-        def _send(self, status: HTTPStatus, body: bytes) -> None:
+        def _head(self, status: HTTPStatus, length: int) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(length))
             self.end_headers()
+
+        def _send(self, status: HTTPStatus, body: bytes) -> None:
+            self._head(status, len(body))
             self.wfile.write(body)
 
         def log_message(self, format: str, *args: object) -> None:

@@ -89,14 +89,15 @@ con.execute(
 
 
 def plain_client(url: str) -> float:
-    """Seconds a plain HTTP client takes to walk every page (bodies read, not decoded)."""
+    """Seconds a plain HTTP client takes to walk every page (bodies read in one read, not decoded)."""
     page = first_page()
     start = time.perf_counter()
     with requests.Session() as session:
         while True:
-            response = session.get(url + PATH, params=page.params(), headers={"Authorization": TOKEN})
-            response.raise_for_status()
-            body = response.content
+            params, headers = page.params(), {"Authorization": TOKEN}
+            with session.get(url + PATH, params=params, headers=headers, stream=True) as response:
+                response.raise_for_status()
+                body = response.raw.read()
             last = body.rfind(b'"transaction_id":"')
             if body.count(b'"transaction_id":"') < page.limit or last < 0:
                 return time.perf_counter() - start
