@@ -24,7 +24,8 @@ from bench.measure import Comparison, Measurement, RunError, Sample, run_measure
 NAME = "tap-invoca"
 SIZE = 35_000
 """Calls in the emulator's history: about 51,000 transaction rows, 13 pages."""
-GOAL = 3.0
+GOAL = 6.0
+"""Issue #18 (issue #3 asked for 3x)."""
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 
