@@ -61,7 +61,7 @@ _SCALARS: dict[str, Any] = {
     "boolean": bool,
     "null": None,
 }
-_NOTES = {"type", "format", "title", "description", "default", "examples", "$comment", "$schema"}
+_NOTES = {"type", "format", "title", "description", "default", "examples", "$comment", "$schema", "inclusion"}
 _ARRAY = {"items"}
 _OBJECT = {"properties", "required", "additionalProperties"}
 _UNKNOWN = object()

@@ -165,6 +165,7 @@ INVOCA_LIKE = {
     ("schema", "simple"),
     [
         (INVOCA_LIKE, True),
+        ({"type": "object", "properties": {"a": {"type": "string", "inclusion": "automatic"}}}, True),
         ({"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}}, False),
         ({"type": "object", "properties": {"a": {"anyOf": [{"type": "string"}]}}}, False),
         ({"type": "object", "additionalProperties": {"type": "string"}}, False),
