@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import itertools
 import logging
 import os
@@ -25,12 +24,11 @@ from urllib3.exceptions import HTTPError as TransportError
 from tap_invoca.errors import connection_error, describe_body, looks_like_json, place
 from tap_invoca.pace import Pace
 from tap_invoca.paging import PageRequest, Window, is_last_page
-from tap_invoca.records import normalize
+from tap_invoca.records import decode_page, normalize
 from tap_invoca.retry import max_tries, retry_delay
 from tap_invoca.schema import TRANSACTIONS_SCHEMA
 
 SCOPES = {"network": "networks", "advertiser": "advertisers", "affiliate": "affiliates"}
-_decode = msgspec.json.Decoder(list[dict[str, Any]], float_hook=decimal.Decimal).decode
 
 
 class TransactionsStream(RESTStream):
@@ -103,18 +101,19 @@ class TransactionsStream(RESTStream):
         pace = Pace(time.monotonic())
         while True:
             rows = fetch(page, context)
+            last = None
             for row in rows:
-                yield normalize(row)
+                yield (last := normalize(row))
             pace.rows += len(rows)
-            if is_last_page(len(rows), page.limit):
+            if last is None or is_last_page(len(rows), page.limit):
                 self.logger.info("Read every page: %s", pace.summary(time.monotonic()))
                 return
             if pace.due(time.monotonic()):
                 self.logger.info("Progress: %s", pace.summary(time.monotonic()))
-            page = page.after(rows[-1]["transaction_id"])
+            page = page.after(last["transaction_id"])
             del rows  # free this page before the next one is downloaded and decoded
 
-    def _fetch(self, page: PageRequest, context: dict | None) -> list[dict[str, Any]]:
+    def _fetch(self, page: PageRequest, context: dict | None) -> list[Any]:
         request = self.requests_session.prepare_request(
             requests.Request("GET", self.get_url(context), params=page.params(), headers=self.http_headers)
         )
@@ -128,7 +127,7 @@ class TransactionsStream(RESTStream):
                 message = f"Response body from {place(response.url)} cut short: {exc}"
                 raise RetriableAPIError(message, response) from exc
         try:
-            return _decode(body)
+            return decode_page(body)
         except msgspec.DecodeError as exc:
             if not looks_like_json(body):
                 raise FatalAPIError(

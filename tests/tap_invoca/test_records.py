@@ -1,4 +1,4 @@
-"""normalize(): the documented example rows, unit conversions, errors, and real emulator pages."""
+"""normalize() and decode_page(): the documented example rows, conversions, errors, emulator pages."""
 
 from __future__ import annotations
 
@@ -15,13 +15,21 @@ import jsonschema
 import msgspec
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 from singer_sdk.contrib.msgspec import encoder as sdk_encoder
 
 from sandbox.clock import VirtualClock
 from sandbox.invoca import InvocaEmulator
 from sandbox.server import EmulatorServer
-from tap_invoca.records import InvalidValueError, normalize
-from tap_invoca.schema import DATETIME_FIELDS, DECIMAL_FIELDS, INTEGER_FIELDS, TRANSACTIONS_SCHEMA
+from tap_invoca.records import InvalidValueError, Row, decode_page, normalize
+from tap_invoca.schema import (
+    DATETIME_FIELDS,
+    DECIMAL_FIELDS,
+    DESCRIPTIONS,
+    INTEGER_FIELDS,
+    TRANSACTIONS_SCHEMA,
+)
 
 NOW = dt.datetime(2019, 1, 28, 12, tzinfo=dt.UTC)
 NETWORK_PATH = "/api/2020-10-01/networks/transactions/33.json"
@@ -401,6 +409,81 @@ def test_emulator_pages_validate(mode: tuple[dict[str, str], list[bytes]], decod
     options, bodies = mode
     for body in bodies:
         check_page(DECODERS[decoder](body), options)
+
+
+def test_emulator_pages_decode_to_structs_like_dicts(mode: tuple[dict[str, str], list[bytes]]) -> None:
+    """``decode_page`` reads documented columns into ``Row`` structs; normalized, they equal the dict path."""
+    _, bodies = mode
+    for body in bodies:
+        rows = decode_page(body)
+        assert rows
+        assert all(type(row) is Row for row in rows)
+        dicts = DECODERS["msgspec-decimal"](body)
+        for row, raw in zip(rows, dicts, strict=True):
+            normalized = normalize(row)
+            assert normalized == normalize(raw)
+            assert list(normalized) == list(raw)  # the response's columns, nothing added
+
+
+def test_decode_page_leaves_out_columns_not_in_the_response() -> None:
+    body = fetch({"money": "number"}, columns="transaction_id,advertiser_payin_localized")[0]
+    rows = decode_page(body)
+    assert type(rows[0]) is Row
+    for row in rows:
+        assert set(normalize(row)) == {"transaction_id", "advertiser_payin_localized"}
+
+
+def test_decode_page_reads_undocumented_columns_as_dicts() -> None:
+    columns = "$invoca_default_columns,$invoca_custom_columns,custom_data"
+    body = fetch({}, columns=columns)[0]
+    rows = decode_page(body)
+    assert all(type(row) is dict for row in rows)
+    assert rows == DECODERS["msgspec-decimal"](body)
+    assert any("utm_medium" in normalize(row) for row in rows)
+
+
+@pytest.mark.parametrize("body", [b'{"errors": {}}', b"[1]", b'[{"transaction_id": "T-1"', b"<html>"])
+def test_decode_page_refuses_what_is_not_an_array_of_objects(body: bytes) -> None:
+    with pytest.raises(msgspec.DecodeError):
+        decode_page(body)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.just(""),
+    st.text(max_size=5),
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.lists(st.fixed_dictionaries({"name": st.text(max_size=3), "value": st.booleans()}), max_size=2),
+)
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from([*sorted(DESCRIPTIONS), "Unknown Column"]), _VALUES, max_size=12).map(
+            lambda row: {"transaction_id": "T-1", **row}
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_decode_page_then_normalize_is_the_dict_path(rows: list[dict[str, Any]]) -> None:
+    """Any page: ``normalize`` of each decoded row gives what it gives for the row as a dict, or an error.
+
+    With several bad columns either path may name another one first (the order of the columns).
+    """
+    body = json.dumps(rows).encode()
+    for decoded, raw in zip(decode_page(body), DECODERS["msgspec-decimal"](body), strict=True):
+        try:
+            expected = normalize(raw)
+        except InvalidValueError:
+            with pytest.raises(InvalidValueError) as refused:
+                normalize(decoded)
+            with pytest.raises(InvalidValueError):  # the column named is bad on its own
+                normalize({"transaction_id": "T-1", refused.value.field: raw[refused.value.field]})
+            continue
+        assert normalize(decoded) == expected
+        assert set(expected) == set(raw)
 
 
 def test_emulator_money_modes_really_differ() -> None:
