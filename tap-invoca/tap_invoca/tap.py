@@ -9,6 +9,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_invoca.collector import fewer_collections
 from tap_invoca.errors import mask, report
 from tap_invoca.output import BufferedWriter
 from tap_invoca.settings import config_errors
@@ -134,9 +135,10 @@ class TapInvoca(Tap):
             sys.exit(1)
 
     def sync_all(self) -> None:
-        """Sync the selected streams; then write what the output still buffers."""
+        """Sync the selected streams (collecting garbage less often); then write what the output buffers."""
         try:
-            super().sync_all()
+            with fewer_collections():
+                super().sync_all()
         finally:
             self.message_writer.end()
 
