@@ -13,10 +13,17 @@ from tap_invoca.tap import TapInvoca
 
 def test_settings_hold_inside_the_block_and_are_restored_after_an_error() -> None:
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
-    with pytest.raises(RuntimeError), fewer_collections():
-        assert gc.get_threshold() == (YOUNG_THRESHOLD, *threshold[1:])
-        assert gc.get_freeze_count() > frozen
-        raise RuntimeError
+    inside: list[tuple[tuple[int, int, int], int]] = []
+
+    def fail() -> None:
+        with fewer_collections():
+            inside.append((gc.get_threshold(), gc.get_freeze_count()))
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail()
+    assert inside[0][0] == (YOUNG_THRESHOLD, *threshold[1:])
+    assert inside[0][1] > frozen
     assert gc.get_threshold() == threshold
     assert gc.get_freeze_count() == frozen
 
