@@ -92,7 +92,8 @@ class Comparison:
     """Our plugin against its peer on the same input, with the records/s goal (None: no goal set).
 
     ``more``: further rows for the table (e.g. our plugin on a larger input); ``checks``:
-    further goals, one line each under the records/s goal.
+    further goals, one line each under the records/s goal; ``floor``: what the libraries alone
+    take on the same input, a row of the table whose ratio the goal line shows.
     """
 
     benchmark: str
@@ -101,6 +102,7 @@ class Comparison:
     goal: float | None
     more: tuple[Measurement, ...] = ()
     checks: tuple[Check, ...] = ()
+    floor: Measurement | None = None
 
     @property
     def ratio(self) -> float:
@@ -113,7 +115,7 @@ def format_table(comparisons: Sequence[Comparison]) -> str:
     header = ("benchmark", "contender", "records", "seconds", "CPU s", "records/s", "peak MB", "vs baseline")
     rows = [header]
     for c in comparisons:
-        for m in (c.ours, c.baseline, *c.more):
+        for m in (c.ours, c.baseline, *c.more, *([c.floor] if c.floor else [])):
             ratio = m.records_per_second / c.baseline.records_per_second
             rows.append(
                 (
@@ -139,6 +141,9 @@ def format_table(comparisons: Sequence[Comparison]) -> str:
     for c in comparisons:
         cpu_ratio = c.baseline.cpu_seconds / c.ours.cpu_seconds
         measured = f"{c.ratio:.2f}x; {cpu_ratio:.2f}x in CPU time per record"
+        if c.floor is not None:
+            floor = c.floor.records_per_second / c.baseline.records_per_second
+            measured += f"; the floor, {c.floor.contender}, runs at {floor:.2f}x"
         if c.goal is None:
             lines.append(f"{c.benchmark}: no records/s goal set ({measured})")
         else:
