@@ -3,13 +3,15 @@
 Input is read as bytes. RECORD messages take a fast path: only the envelope is decoded (the
 record stays raw bytes, checked to be UTF-8) and ``on_record`` is offered it; every other
 message, and a record ``on_record`` declines, goes through the SDK's dict-based handling. A
-UTF-8 byte-order mark before the first message is skipped.
+UTF-8 byte-order mark before the first message is skipped. Standard input is read a megabyte at
+a time (Python's 8 KiB buffer took two system calls per wide record).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 import typing as t
 from collections import Counter
 
@@ -18,6 +20,8 @@ from singer_sdk.contrib.msgspec import MsgSpecReader, decoder
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 
 from target_reconciled.jsonkeys import duplicated_key
+
+INPUT_BUFFER = 1 << 20
 
 
 class Envelope(msgspec.Struct):
@@ -80,6 +84,15 @@ class LineReader(MsgSpecReader):
         self.line_number = 0
         self.message: dict[str, t.Any] = {}
         self.on_record: OnRecord = lambda stream, record, version, line: False
+
+    @property
+    def default_input(self) -> t.IO[t.Any]:  # type: ignore[override]
+        """Standard input as bytes in ``INPUT_BUFFER`` reads (as it is, if it has no file descriptor)."""
+        try:
+            descriptor = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            return sys.stdin
+        return open(descriptor, "rb", buffering=INPUT_BUFFER, closefd=False)
 
     def where(self, line: bytes | str = b"") -> str:
         """The current line and, when known, its stream (read from the raw ``line`` if undecoded)."""
