@@ -143,7 +143,7 @@ def format_table(comparisons: Sequence[Comparison]) -> str:
         measured = f"{c.ratio:.2f}x; {cpu_ratio:.2f}x in CPU time per record"
         if c.floor is not None:
             floor = c.floor.records_per_second / c.baseline.records_per_second
-            measured += f"; the floor, {c.floor.contender}, runs at {floor:.2f}x"
+            measured += f"; {c.floor.contender} runs at {floor:.2f}x"
         if c.goal is None:
             lines.append(f"{c.benchmark}: no records/s goal set ({measured})")
         else:

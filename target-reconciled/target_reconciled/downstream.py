@@ -28,7 +28,7 @@ logger = logging.getLogger("target-reconciled")
 TAIL = 20
 """How many of the downstream's last stderr lines an error shows."""
 QUEUED = 6
-"""Chunks of lines waiting for the sender thread at most (a chunk is up to ``outbox.SEND_CHUNK`` rows)."""
+"""Chunks of lines waiting for the sender thread at most (a chunk: ``outbox.send_chunk`` rows)."""
 EXIT_WAIT = 5
 """Seconds a downstream that stopped reading gets to exit before it is stopped."""
 
