@@ -15,7 +15,7 @@ import jsonschema
 import msgspec
 import pytest
 import requests
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from singer_sdk.contrib.msgspec import encoder as sdk_encoder
 
@@ -458,6 +458,7 @@ _VALUES = st.one_of(
 )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # slow draws on a loaded CI machine
 @given(
     st.lists(
         st.dictionaries(st.sampled_from([*sorted(DESCRIPTIONS), "Unknown Column"]), _VALUES, max_size=12).map(
