@@ -16,36 +16,26 @@ import sys
 from typing import Any
 
 import msgspec
-import requests
 import singer_sdk  # noqa: F401  (the start-up every SDK tap pays)
 
-from bench.invoca_pages import PATH, TOKEN, first_page
+from bench.invoca_pages import bodies
 
 
 def walk(url: str) -> int:
     """Decode and encode every page's rows to stdout; the number of rows."""
     decode = msgspec.json.Decoder(list[dict[str, Any]], float_hook=decimal.Decimal).decode
     encode = msgspec.json.Encoder(decimal_format="number").encode
-    out, pending = sys.stdout.buffer, bytearray()
-    page, rows = first_page(), 0
-    with requests.Session() as session:
-        while True:
-            params, headers = page.params(), {"Authorization": TOKEN}
-            with session.get(url + PATH, params=params, headers=headers, stream=True) as response:
-                response.raise_for_status()
-                body = response.raw.read()
-            records = decode(body)
-            for record in records:
-                pending += encode(record)
-                pending += b"\n"
-                if len(pending) >= 1 << 20:  # written a megabyte at a time, as tap-invoca does
-                    out.write(pending)
-                    pending.clear()
-            rows += len(records)
-            if len(records) < page.limit:
+    out, pending, rows = sys.stdout.buffer, bytearray(), 0
+    for body in bodies(url):
+        for record in decode(body):
+            pending += encode(record)
+            pending += b"\n"
+            rows += 1
+            if len(pending) >= 1 << 20:  # written a megabyte at a time, as tap-invoca does
                 out.write(pending)
-                return rows
-            page = page.after(records[-1]["transaction_id"])
+                pending.clear()
+    out.write(pending)
+    return rows
 
 
 if __name__ == "__main__":

@@ -55,6 +55,26 @@ def first_page() -> PageRequest:
     return PageRequest(limit=MAX_PAGE_SIZE, cursor=None, window=None, include_columns=tuple(include))
 
 
+def bodies(url: str) -> Iterator[bytes]:
+    """Every page body of tap-invoca's default query from the server at ``url``, in order.
+
+    Each body is read in one read, not decoded: the next cursor is the last ``transaction_id``
+    in its bytes, and a page shorter than the limit is the last.
+    """
+    page = first_page()
+    with requests.Session() as session:
+        while True:
+            params, headers = page.params(), {"Authorization": TOKEN}
+            with session.get(url + PATH, params=params, headers=headers, stream=True) as response:
+                response.raise_for_status()
+                body = response.raw.read()
+            yield body
+            last = body.rfind(b'"transaction_id":"')
+            if body.count(b'"transaction_id":"') < page.limit or last < 0:
+                return
+            page = page.after(body[last + 18 : body.index(b'"', last + 18)].decode())
+
+
 def walk(size: int, days: float) -> Iterator[tuple[str, bytes, int]]:
     """Every page of the emulator's data set: its cursor (``""`` first), body and row count."""
     emulator = InvocaEmulator(clock=VirtualClock(NOW), seed=1, size=size, days=days, record_served=False)

@@ -30,9 +30,8 @@ import time
 from pathlib import Path
 
 import duckdb
-import requests
 
-from bench.invoca_pages import ACCOUNT_ID, PATH, TOKEN, first_page, running
+from bench.invoca_pages import ACCOUNT_ID, TOKEN, bodies, running
 from bench.measure import Check, Comparison, Measurement, RunError, Sample, run_measured
 
 NAME = "pipeline"
@@ -90,18 +89,10 @@ con.execute(
 
 def plain_client(url: str) -> float:
     """Seconds a plain HTTP client takes to walk every page (bodies read in one read, not decoded)."""
-    page = first_page()
     start = time.perf_counter()
-    with requests.Session() as session:
-        while True:
-            params, headers = page.params(), {"Authorization": TOKEN}
-            with session.get(url + PATH, params=params, headers=headers, stream=True) as response:
-                response.raise_for_status()
-                body = response.raw.read()
-            last = body.rfind(b'"transaction_id":"')
-            if body.count(b'"transaction_id":"') < page.limit or last < 0:
-                return time.perf_counter() - start
-            page = page.after(body[last + 18 : body.index(b'"', last + 18)].decode())
+    for _ in bodies(url):
+        pass
+    return time.perf_counter() - start
 
 
 class Peaks:
