@@ -21,7 +21,7 @@ from target_reconciled.batchfile import BatchFile
 from target_reconciled.destinations.base import BadRow
 from target_reconciled.reader import FIX_INPUT, locate
 from target_reconciled.rules import StreamRules, resolve_rules
-from target_reconciled.validator import FastValidator, batch_decoder
+from target_reconciled.validator import FastValidator, record_decoder
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
@@ -47,10 +47,6 @@ def _has_long_number(data: bytes | msgspec.Raw) -> bool:
     (``bytes.translate`` and a substring search: far faster than a regular expression).
     """
     return _LONG_RUN in bytes(data).translate(_DIGITS)
-
-
-_VALIDATE_CHUNK = 1000
-"""Records validated per call: enough to amortise the call, few enough to keep their objects small."""
 
 
 def _iso(value: t.Any) -> t.Any:
@@ -80,8 +76,8 @@ class ReconciledSink(BatchSink):
     """Writes records to a batch file as they arrive; each full batch is written in one transaction.
 
     Records arrive raw, as read (``add_raw``, the target's fast path), or as dicts the SDK has
-    validated (``process_record``). Raw records are validated a chunk at a time
-    (``validator.batch_decoder``) before they go to the file. A full batch is handed to the
+    validated (``process_record``). Raw records are validated as they arrive (for simple schemas
+    by ``validator.record_decoder``) before they go to the file. A full batch is handed to the
     target's writer thread: loaded and typed by the database, planned by the engine and written
     in one transaction, while the next batch is read.
     """
@@ -107,9 +103,8 @@ class ReconciledSink(BatchSink):
             for name, prop in properties.items()
             if (kind := get_datelike_property_type(prop)) in _PARSERS
         }
-        self._decoder = batch_decoder(self.schema) if self.validate_schema else None
+        self._decoder = record_decoder(self.schema) if self.validate_schema else None
         self._file: BatchFile | None = None
-        self._chunk: list[tuple[int, int | None, msgspec.Raw]] = []  # raw records not validated yet
         self.first_line: int | None = None
         """The input line of the batch's first record, None while the batch is empty."""
 
@@ -152,63 +147,37 @@ class ReconciledSink(BatchSink):
         return self._file
 
     def add_raw(self, record: msgspec.Raw, line: int, version: int | None) -> None:
-        """Take a RECORD message's record as read, with its input line and table version."""
+        """Take a RECORD message's record as read, with its input line and table version.
+
+        The record is validated (the schema's validator words any error) and appended to the
+        batch file; a record holding a long number is re-encoded with that number as text.
+        """
         if self._pending_batch is None:
             self._get_context({})
         if self.first_line is None:
             self.first_line = line
-        self._chunk.append((line, version, record))
-        if len(self._chunk) == _VALIDATE_CHUNK:
-            self._flush_chunk()
+        if self._decoder is not None:
+            try:
+                self._decoder.decode(record)
+            except msgspec.ValidationError:  # breaks the schema, or the fast check is stricter: see which
+                self._explain(line, record, None, validate=True)
+        elif self.validate_schema:
+            self._explain(line, record, None, validate=True)
+        if _has_long_number(record):
+            record = msgspec.Raw(exact_json(sdk_decoder.decode(record)))
+        self._batch_file().add(line, version, record)
         self.tally_record_read()
         self.record_counter_metric.increment()
 
     def process_record(self, record: dict, context: dict) -> None:
         """Take a record the SDK has validated and parsed (the path with stream maps or metadata)."""
-        self._flush_chunk()
         reader = self._target.message_reader
         if self.first_line is None:
             self.first_line = reader.line_number
         self._batch_file().add(reader.line_number, reader.message.get("version"), exact_json(record))
 
-    def _flush_chunk(self) -> None:
-        """Validate the raw records of the chunk and append them to the batch file."""
-        chunk, self._chunk = self._chunk, []
-        if not chunk:
-            return
-        joined = self._validate(chunk) or b",".join([raw for _, _, raw in chunk])
-        batch = self._batch_file()
-        if not _has_long_number(joined):
-            for line, version, raw in chunk:
-                batch.add(line, version, raw)
-            return
-        for line, version, raw in chunk:
-            batch.add(line, version, exact_json(sdk_decoder.decode(raw)) if _has_long_number(raw) else raw)
-
-    def _validate(self, chunk: list[tuple[int, int | None, msgspec.Raw]]) -> bytes | None:
-        """Validate raw records: in one call for simple schemas, else (or if that call fails) one by one.
-
-        The one call is a fast check (``validator.batch_decoder``); the errors are those of the
-        schema's validator. Returns the records joined as a JSON array when that call was made.
-        """
-        if not self.validate_schema:
-            return None
-        joined = None
-        if self._decoder is not None:
-            joined = b"[" + b",".join([raw for _, _, raw in chunk]) + b"]"
-            try:
-                self._decoder.decode(joined)
-            except msgspec.ValidationError:
-                pass  # a record breaks the schema, or the fast check is stricter: see which, one by one
-            else:
-                return joined
-        for line, _, raw in chunk:
-            self._explain(line, raw, None, validate=True)
-        return joined
-
     def process_batch(self, context: dict) -> None:
         """Hand the batch file to the writer thread: load, plan and write it in one transaction."""
-        self._flush_chunk()
         batch_file, self._file = self._file, None
         first_line, self.first_line = self.first_line, None
         if batch_file is None or not len(batch_file):

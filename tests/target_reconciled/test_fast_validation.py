@@ -1,8 +1,8 @@
-"""The batch check (``validator.batch_decoder``) never accepts a record the schema's validator refuses.
+"""The fast check (``validator.record_decoder``) never accepts a record the schema's validator refuses.
 
-It is a fast path: where it refuses, the sink validates the chunk record by record and the
-schema's validator words the error. So it must never be more lenient, and on the records taps
-send it should accept what the validator accepts (otherwise the fast path is lost).
+It is a fast path: where it refuses, the sink validates the record with the schema's validator,
+which words the error. So it must never be more lenient, and on the records taps send it
+should accept what the validator accepts (otherwise the fast path is lost).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from singer_sdk.exceptions import InvalidRecord
 
-from target_reconciled.validator import FastValidator, batch_decoder
+from target_reconciled.validator import FastValidator, record_decoder
 
 SCALARS = ["string", "integer", "number", "boolean", "null"]
 
@@ -84,7 +84,7 @@ def _valid(validator: FastValidator, record: dict[str, Any]) -> bool:
 
 def _passes(decoder: msgspec.json.Decoder, record: dict[str, Any]) -> bool:
     try:
-        decoder.decode(b"[" + json.dumps(record).encode() + b"]")
+        decoder.decode(json.dumps(record).encode())
     except msgspec.ValidationError:
         return False
     return True
@@ -94,8 +94,8 @@ def _passes(decoder: msgspec.json.Decoder, record: dict[str, Any]) -> bool:
 @given(
     _objects(_schemas(2)), st.dictionaries(st.sampled_from(["a", "b", "c d", "é", "z"]), VALUES, max_size=4)
 )
-def test_the_batch_check_refuses_whatever_the_validator_refuses(schema: dict[str, Any], record: dict) -> None:
-    decoder = batch_decoder(schema)
+def test_the_fast_check_refuses_whatever_the_validator_refuses(schema: dict[str, Any], record: dict) -> None:
+    decoder = record_decoder(schema)
     assert decoder is not None, schema  # the schemas generated are all simple
     if _passes(decoder, record):
         assert _valid(FastValidator(schema), record), (schema, record)
@@ -103,10 +103,10 @@ def test_the_batch_check_refuses_whatever_the_validator_refuses(schema: dict[str
 
 @settings(max_examples=300, deadline=None)
 @given(st.data(), _objects(_schemas(2)))
-def test_records_made_to_the_schema_pass_the_batch_check(data: st.DataObject, schema: dict[str, Any]) -> None:
+def test_records_made_to_the_schema_pass_the_fast_check(data: st.DataObject, schema: dict[str, Any]) -> None:
     record = data.draw(_instances({**schema, "type": "object"}))  # a record is an object
     assert _valid(FastValidator(schema), record)
-    decoder = batch_decoder(schema)
+    decoder = record_decoder(schema)
     assert decoder is not None
     assert _passes(decoder, record), (schema, record)
 
@@ -173,5 +173,5 @@ INVOCA_LIKE = {
         ({"type": "array"}, False),
     ],
 )
-def test_which_schemas_get_the_batch_check(schema: dict[str, Any], simple: bool) -> None:
-    assert (batch_decoder(schema) is not None) is simple
+def test_which_schemas_get_the_fast_check(schema: dict[str, Any], simple: bool) -> None:
+    assert (record_decoder(schema) is not None) is simple
