@@ -51,6 +51,7 @@ class TransactionsStream(RESTStream):
         self.requests_session.stream = True
         self._checked_mask: singer.SelectionMask | None = None
         self._all_selected = False
+        self._extracted_at = utc_now()
         self.max_tries = max_tries(os.environ)
 
     @property
@@ -101,6 +102,7 @@ class TransactionsStream(RESTStream):
         pace = Pace(time.monotonic())
         while True:
             rows = fetch(page, context)
+            self._extracted_at = utc_now()
             last = None
             for row in rows:
                 yield (last := normalize(row))
@@ -164,6 +166,7 @@ class TransactionsStream(RESTStream):
         mask lookup per column, a third of the run time. When no breadcrumb of the mask
         is deselected that pass removes nothing (a missing breadcrumb takes its parent's
         value, up to the selected root), so it is skipped; otherwise the SDK method runs.
+        ``time_extracted`` is when the record's page arrived: one clock read a page.
         """
         if not self._nothing_deselected():
             yield from super()._generate_record_messages(record)
@@ -182,8 +185,18 @@ class TransactionsStream(RESTStream):
                     stream=stream_map.stream_alias,
                     record=mapped_record,
                     version=self._stream_version,
-                    time_extracted=utc_now(),
+                    time_extracted=self._extracted_at,
                 )
+
+    def generate_child_contexts(self, record: dict[str, Any], context: dict | None) -> Iterable[dict | None]:
+        """The SDK's child contexts, or none when the stream has no child streams.
+
+        The SDK's default yields the record itself, which ``Stream._process_record`` then
+        copies for child streams that do not exist: a copy of 180 columns a record, about 5%
+        of a sync.
+        """
+        if self.child_streams:
+            yield from super().generate_child_contexts(record, context)
 
     def _nothing_deselected(self) -> bool:
         """Whether every breadcrumb of the selection mask is selected (checked once per mask)."""

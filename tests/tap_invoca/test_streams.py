@@ -57,3 +57,12 @@ def test_unknown_columns_follow_the_stream_selection() -> None:
     row = {**ROW, "marketing_channel_custom": "Search"}
     assert _messages(stream, row, sdk=False) == _messages(stream, row, sdk=True)
     assert _messages(stream, row, sdk=False)[0]["record"] == row
+
+
+def test_no_child_contexts_without_child_streams() -> None:
+    """Nothing for child streams that do not exist (the SDK's default would copy each record)."""
+    stream = _stream()
+    assert stream.child_streams == []
+    assert list(stream.generate_child_contexts(dict(ROW), None)) == []
+    stream.child_streams = [_stream()]
+    assert list(stream.generate_child_contexts(dict(ROW), {"account": "33"})) == [{"account": "33"}]

@@ -57,6 +57,24 @@ def test_full_sync_is_the_data_set_row_for_row(invoca: EmulatorServer, tmp_path:
     assert run.states[-1]["bookmarks"]["transactions"]["replication_key_value"] == run.ids[-1]
 
 
+def test_time_extracted_is_when_each_page_arrived(invoca: EmulatorServer, tmp_path: Path) -> None:
+    before = dt.datetime.now(dt.UTC)
+    run = run_tap(tmp_path, tap_config(invoca, page_size=PAGE))
+    after = dt.datetime.now(dt.UTC)
+    times = [
+        dt.datetime.fromisoformat(message["time_extracted"])
+        for message in map(json.loads, run.stdout.splitlines())
+        if message["type"] == "RECORD"
+    ]
+    pages = [set(times[n : n + PAGE]) for n in range(0, len(times), PAGE)]
+    assert len(pages) > 2
+    assert all(len(page) == 1 for page in pages)
+    arrivals = [page.pop() for page in pages]
+    assert arrivals == sorted(set(arrivals))
+    assert before < arrivals[0]
+    assert arrivals[-1] < after
+
+
 def test_a_deselected_column_is_dropped_and_the_rest_kept(invoca: EmulatorServer, tmp_path: Path) -> None:
     config = tap_config(invoca, page_size=PAGE)
     full = run_tap(tmp_path, config)
